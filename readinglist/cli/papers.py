@@ -1,0 +1,319 @@
+"""Commands over papers and annotations: import, list, show, star, status, tag, note."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from readinglist.cli import add_common_options
+from readinglist.core.errors import UserError
+from readinglist.core.model import STATUSES
+
+if TYPE_CHECKING:
+    from readinglist.cli import Context
+    from readinglist.core.model import Annotation, Paper
+    from readinglist.core.store import Store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import listing files into the store", description="Import listing files (any of the three layouts) into the store. Annotations are never touched.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_common_options(p)
+    p.set_defaults(func=run_import)
+
+    p = sub.add_parser("list", help="list papers", description="List papers, filtered with the same query language as the app.")
+    p.add_argument("--query", "-q", default="", help="filter, e.g. 'title:clip year:2023 -diffusion' (see docs/query.md)")
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+    p.add_argument("--status", choices=STATUSES, help="only papers with this reading status")
+    p.add_argument("--tag", help="only papers with this tag")
+    p.add_argument("--sort", default=None, help="relevance, date, title, changed or starred")
+    p.add_argument("--format", choices=("table", "json", "tsv"), default="table")
+    add_common_options(p)
+    p.set_defaults(func=run_list)
+
+    p = sub.add_parser("show", help="show one paper", description="Show every field of one paper and its annotations.")
+    p.add_argument("id", help="paper id (a unique prefix is enough)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_common_options(p)
+    p.set_defaults(func=run_show)
+
+    for name, value in (("star", True), ("unstar", False)):
+        p = sub.add_parser(name, help=f"{name} papers", description=f"{name.capitalize()} one or more papers.")
+        p.add_argument("ids", nargs="+", metavar="ID")
+        add_common_options(p)
+        p.set_defaults(func=run_star, star=value)
+
+    p = sub.add_parser("status", help="set the reading status", description="Set the reading status of papers.")
+    p.add_argument("id")
+    p.add_argument("status", choices=STATUSES)
+    add_common_options(p)
+    p.set_defaults(func=run_status)
+
+    p = sub.add_parser(
+        "tag",
+        help="add or remove tags",
+        description="Add (+name) or remove (-name) tags: `readinglist tag ID +vision -todo`. Put options before the id.",
+    )
+    add_common_options(p)
+    p.add_argument("id")
+    p.add_argument("changes", nargs=argparse.REMAINDER, metavar="+TAG|-TAG")
+    p.set_defaults(func=run_tag)
+
+    p = sub.add_parser("note", help="set a paper's note", description="Set the note of a paper: the text, `-` to read it from stdin, or --edit to open $EDITOR.")
+    p.add_argument("id")
+    p.add_argument("text", nargs="?", help="the note (empty string clears it)")
+    p.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
+    add_common_options(p)
+    p.set_defaults(func=run_note)
+
+
+# --- import ------------------------------------------------------------
+
+
+def run_import(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    reports = store.import_files(args.paths, year=args.year)
+    failed = 0
+    for report in reports:
+        if report.error:
+            failed += 1
+            ctx.err(f"{report.path}: error: {report.error}")
+            continue
+        ctx.out(
+            f"{report.path}: {report.layout} listing, {report.parsed} parsed, {report.new} new, "
+            f"{report.merged} merged, {report.unchanged} unchanged, {len(report.problems)} skipped or with problems"
+        )
+        for problem in report.problems:
+            ctx.out(f"  {problem.listing}:{problem.line}: {problem.message}")
+    if failed == len(reports):
+        raise UserError("no file could be imported")
+    return 1 if failed else 0
+
+
+# --- list / show ---------------------------------------------------------
+
+
+def select(store: Store, *, query: str = "", starred: bool = False, status: str | None = None, tag: str | None = None, sort: str | None = None) -> list[Paper]:
+    """The papers a command works on: the query language plus simple filters.
+
+    The simple flags are folded into the query so there is one matching path.
+    """
+    from readinglist.core.index import SearchIndex
+    from readinglist.core.query import QueryError, parse_query
+
+    parts = [query] if query else []
+    if starred:
+        parts.append("is:starred")
+    if status:
+        parts.append(f"is:{status}")
+    if tag:
+        parts.append(f'tag:"{tag}"')
+    try:
+        parsed = parse_query(" ".join(parts))
+    except QueryError as exc:
+        raise UserError(f"bad query: {exc}") from None
+    papers = store.papers()
+    index = SearchIndex(papers, store.annotations())
+    kwargs = {"sort": sort} if sort else {}
+    try:
+        positions = index.search(parsed, **kwargs)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return [papers[i] for i in positions]
+
+
+def paper_record(paper: Paper, annotation: Annotation) -> dict[str, Any]:
+    """Every field of a paper and its annotation, as JSON output carries them."""
+    record = paper.to_dict()
+    record["year"] = paper.year
+    record["listings"] = paper.listings
+    record["arxiv_url"] = paper.arxiv_url
+    record.update(
+        star=annotation.star,
+        status=annotation.status,
+        tags=annotation.tags,
+        note=annotation.note,
+        annotated=annotation.updated,
+    )
+    return record
+
+
+def run_list(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    papers = select(store, query=args.query, starred=args.starred, status=args.status, tag=args.tag, sort=args.sort)
+    annotations = store.annotations()
+    from readinglist.core.model import DEFAULT_ANNOTATION
+
+    if args.format == "json":
+        records = [paper_record(p, annotations.get(p.id, DEFAULT_ANNOTATION)) for p in papers]
+        ctx.out(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    if args.format == "tsv":
+        ctx.out("\t".join(("id", "star", "status", "year", "category", "first_author", "title", "tags")))
+        for p in papers:
+            a = annotations.get(p.id, DEFAULT_ANNOTATION)
+            row = (p.id, "*" if a.star else "", a.status, str(p.year or ""), p.category or "", p.first_author, p.title, ",".join(a.tags))
+            ctx.out("\t".join(_tsv(v) for v in row))
+        return 0
+    _print_table(ctx, papers, annotations)
+    return 0
+
+
+def _tsv(value: str) -> str:
+    return value.replace("\t", " ").replace("\n", " ")
+
+
+def _print_table(ctx: Context, papers: list[Paper], annotations: dict[str, Annotation]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from readinglist.core.model import DEFAULT_ANNOTATION
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name, kwargs in (
+        ("id", {"no_wrap": True}),
+        ("★", {"no_wrap": True}),
+        ("status", {"no_wrap": True}),
+        ("year", {"no_wrap": True}),
+        ("cat", {"no_wrap": True}),
+        ("title", {"ratio": 3, "overflow": "ellipsis", "no_wrap": True}),
+        ("first author", {"ratio": 1, "overflow": "ellipsis", "no_wrap": True}),
+    ):
+        table.add_column(name, **kwargs)
+    for p in papers:
+        a = annotations.get(p.id, DEFAULT_ANNOTATION)
+        table.add_row(
+            p.id,
+            "★" if a.star else "",
+            a.status,
+            str(p.year or ""),
+            Text(p.category or ""),
+            Text(p.title),
+            Text(p.first_author),
+        )
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(table)
+    console.print(Text(f"{len(papers)} papers"), style="dim")
+
+
+def run_show(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    pid = store.resolve_id(args.id)
+    paper = store.paper(pid)
+    assert paper is not None
+    annotation = store.annotation(pid)
+    if args.format == "json":
+        ctx.out(json.dumps(paper_record(paper, annotation), ensure_ascii=False, indent=2))
+        return 0
+    from readinglist.core.links import arxiv_search_url
+
+    lines = [
+        paper.title,
+        "",
+        f"id:          {paper.id}",
+        f"authors:     {', '.join(paper.authors) + (' et al.' if paper.authors_truncated else '') or '-'}",
+        f"affiliations: {', '.join(paper.affiliations) or '-'}",
+        f"category:    {paper.category or '-'}",
+        f"date:        {paper.date or '-'}{' (year inferred)' if paper.date_inferred else ''}",
+        f"arXiv:       {paper.arxiv_url or 'not resolved — ' + arxiv_search_url(paper.title)}",
+    ]
+    for kind, urls in paper.links.items():
+        for url in urls:
+            lines.append(f"{kind + ':':<12} {url}")
+    lines += [
+        f"listings:    {', '.join(paper.listings)}",
+        f"star:        {'yes' if annotation.star else 'no'}",
+        f"status:      {annotation.status}",
+        f"tags:        {', '.join(annotation.tags) or '-'}",
+        f"note:        {annotation.note or '-'}",
+        "",
+        paper.abstract or "(no abstract)",
+    ]
+    ctx.out("\n".join(lines))
+    return 0
+
+
+# --- annotations ---------------------------------------------------------
+
+
+def run_star(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    pids = [store.resolve_id(text) for text in args.ids]  # all or nothing
+    for pid in pids:
+        store.set_star(pid, args.star)
+        ctx.out(f"{'starred' if args.star else 'unstarred'} {pid}  {_title(store, pid)}")
+    return 0
+
+
+def run_status(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    pid = store.resolve_id(args.id)
+    store.set_status(pid, args.status)
+    ctx.out(f"{pid} is now {args.status}  {_title(store, pid)}")
+    return 0
+
+
+def run_tag(args: argparse.Namespace, ctx: Context) -> int:
+    changes = list(args.changes)
+    if not changes:
+        raise UserError("say which tags to add or remove: readinglist tag ID +name -name")
+    add, remove = [], []
+    for change in changes:
+        if change.startswith("+") and len(change) > 1:
+            add.append(change[1:])
+        elif change.startswith("-") and len(change) > 1 and not change.startswith("--"):
+            remove.append(change[1:])
+        else:
+            raise UserError(f"{change!r}: write +name to add a tag or -name to remove one (options go before the id)")
+    store = ctx.store()
+    pid = store.resolve_id(args.id)
+    annotation = store.update_tags(pid, add, remove)
+    ctx.out(f"{pid} tags: {', '.join(annotation.tags) or '(none)'}")
+    return 0
+
+
+def run_note(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    pid = store.resolve_id(args.id)
+    if args.edit:
+        text = _edit_in_editor(store.annotation(pid).note)
+    elif args.text == "-":
+        import sys
+
+        text = sys.stdin.read()
+    elif args.text is not None:
+        text = args.text
+    else:
+        raise UserError("give the note text, `-` to read it from stdin, or --edit")
+    store.set_note(pid, text)
+    ctx.out(f"{pid} note {'saved' if text.strip() else 'cleared'}")
+    return 0
+
+
+def _edit_in_editor(current: str) -> str:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as handle:
+        handle.write(current)
+        path = handle.name
+    try:
+        try:
+            result = subprocess.run([*shlex.split(editor), path], check=False)
+        except OSError as exc:
+            raise UserError(f"cannot start the editor {editor!r}: {exc.strerror or exc}") from None
+        if result.returncode != 0:
+            raise UserError(f"the editor {editor!r} exited with code {result.returncode}; the note was not changed")
+        return Path(path).read_text(encoding="utf-8")
+    finally:
+        os.unlink(path)
+
+
+def _title(store: Store, pid: str) -> str:
+    paper = store.paper(pid)
+    return paper.title if paper else ""

@@ -1,0 +1,80 @@
+"""Links found in abstracts: extraction, clean-up and classification."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus, urlsplit
+
+from readinglist.core.text import is_safe_url
+
+_URL = re.compile(r"https?://[^\s<>\"'`\\]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\""
+_CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
+_HF_NON_REPO = {"papers", "blog", "docs", "spaces-docs", "join", "login", "pricing", "learn", "posts"}
+_PROJECT_HINT = re.compile(r"(project|home)\s*page|website|demo", re.IGNORECASE)
+
+
+def extract_links(text: str) -> list[str]:
+    """Every http(s) URL in ``text``, cleaned and deduplicated, in order."""
+    found: dict[str, None] = {}
+    for match in _URL.finditer(text):
+        url = clean_url(match.group(0))
+        if url and is_safe_url(url):
+            found.setdefault(url, None)
+    return list(found)
+
+
+def clean_url(url: str) -> str:
+    """Strip what abstracts glue to URLs: punctuation, LaTeX braces, doubling.
+
+    ``https://x{https://x}`` (a LaTeX ``\\href`` flattened) keeps the first
+    half; a closing bracket is kept only when it balances an opening one.
+    """
+    brace = url.find("{")
+    if brace > 0:
+        url = url[:brace]
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in ")]}" and url.count({")": "(", "]": "[", "}": "{"}[last]) < url.count(last):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def classify_link(url: str, context: str = "") -> str:
+    """``code`` for a repository, ``project`` for a project page, else ``other``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in _CODE_HOSTS and len(segments) >= 2:
+        return "code"
+    if host == "huggingface.co" and segments and segments[0] not in _HF_NON_REPO:
+        owner_repo = segments[1:] if segments[0] in {"datasets", "spaces"} else segments
+        if len(owner_repo) >= 2:
+            return "code"
+    if host.endswith((".github.io", ".gitlab.io")) or _PROJECT_HINT.search(context):
+        return "project"
+    return "other"
+
+
+def links_by_kind(text: str) -> dict[str, list[str]]:
+    """The links of ``text`` grouped by kind; kinds with no link are absent."""
+    result: dict[str, list[str]] = {}
+    for match in _URL.finditer(text):
+        url = clean_url(match.group(0))
+        if not url or not is_safe_url(url):
+            continue
+        context = text[max(0, match.start() - 40) : match.start()]
+        kind = classify_link(url, context)
+        bucket = result.setdefault(kind, [])
+        if url not in bucket and not any(url in v for v in result.values()):
+            bucket.append(url)
+    return result
+
+
+def arxiv_search_url(title: str) -> str:
+    """arXiv's title search: the fallback when a paper's arXiv id is unknown."""
+    return f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"

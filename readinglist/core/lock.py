@@ -1,0 +1,76 @@
+"""An inter-process write lock for the store.
+
+``flock`` on a lock file: the kernel releases it when the holder dies, so a
+lock left by a crashed or killed process is taken over at once. The holder
+writes its pid into the file so a waiting process can say who holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from readinglist.core.errors import StoreError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process lock
+    fcntl = None  # type: ignore[assignment]
+
+
+class StoreLock:
+    """Re-entrant within one object; waits up to ``timeout`` seconds."""
+
+    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._fd: int | None = None
+        self._depth = 0
+
+    def holder(self) -> int | None:
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def __enter__(self) -> StoreLock:
+        if self._depth:
+            self._depth += 1
+            return self
+        if fcntl is None:
+            self._depth = 1
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    pid = self.holder()
+                    who = f"process {pid}" if pid else "another process"
+                    raise StoreError(
+                        f"the store at {self.path.parent} is busy: {who} has been writing to it for "
+                        f"{self.timeout:g} s; try again, or close the other readinglist"
+                    ) from None
+                time.sleep(0.01)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        self._depth = 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth or self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)

@@ -1,0 +1,135 @@
+"""The domain's data: papers (the corpus) and annotations (the user's own)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("unread", "reading", "read")
+LINK_KINDS = ("code", "project", "other")
+
+
+@dataclass(slots=True)
+class Source:
+    """Where one listing entry of a paper came from."""
+
+    listing: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"listing": self.listing, "line": self.line}
+
+
+@dataclass(slots=True)
+class Paper:
+    """One distinct paper of the corpus.
+
+    ``id`` derives from the normalised title alone and never changes.
+    Fields filled by enrichment live beside the listing's fields, with their
+    provenance in ``provenance[field]``.
+    """
+
+    id: str
+    title: str
+    authors: list[str] = field(default_factory=list)
+    authors_truncated: bool = False  # the listing ended the list with "et al."
+    affiliations: list[str] = field(default_factory=list)
+    category: str | None = None  # arXiv category, e.g. "cs.CV"
+    date: str | None = None  # ISO date, "YYYY-MM-DD"
+    date_inferred: bool = False  # the listing gave no year; it was assumed
+    abstract: str = ""
+    has_code: bool = False
+    links: dict[str, list[str]] = field(default_factory=dict)  # kind -> urls
+    sources: list[Source] = field(default_factory=list)
+    arxiv_id: str | None = None
+    doi: str | None = None
+    pdf_url: str | None = None
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0] if self.authors else ""
+
+    @property
+    def code_links(self) -> list[str]:
+        return self.links.get("code", [])
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def arxiv_pdf_url(self) -> str | None:
+        if self.pdf_url:
+            return self.pdf_url
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def listings(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for source in self.sources:
+            seen.setdefault(source.listing, None)
+        return list(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = [s.to_dict() for s in self.sources]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            authors=list(data.get("authors") or []),
+            authors_truncated=bool(data.get("authors_truncated", False)),
+            affiliations=list(data.get("affiliations") or []),
+            category=data.get("category"),
+            date=data.get("date"),
+            date_inferred=bool(data.get("date_inferred", False)),
+            abstract=data.get("abstract") or "",
+            has_code=bool(data.get("has_code", False)),
+            links={k: list(v) for k, v in (data.get("links") or {}).items()},
+            sources=[Source(s["listing"], int(s.get("line", 0))) for s in data.get("sources") or []],
+            arxiv_id=data.get("arxiv_id"),
+            doi=data.get("doi"),
+            pdf_url=data.get("pdf_url"),
+            provenance=dict(data.get("provenance") or {}),
+        )
+
+
+@dataclass(slots=True)
+class Annotation:
+    """What the user said about a paper. Absent means all defaults."""
+
+    star: bool = False
+    status: str = "unread"
+    tags: list[str] = field(default_factory=list)
+    note: str = ""
+    created: str | None = None  # ISO timestamps, UTC
+    updated: str | None = None
+
+    def is_default(self) -> bool:
+        return not self.star and self.status == "unread" and not self.tags and not self.note
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Annotation:
+        status = data.get("status", "unread")
+        return cls(
+            star=bool(data.get("star", False)),
+            status=status if status in STATUSES else "unread",
+            tags=[str(t) for t in data.get("tags") or []],
+            note=str(data.get("note") or ""),
+            created=data.get("created"),
+            updated=data.get("updated"),
+        )
+
+
+DEFAULT_ANNOTATION = Annotation()

@@ -1,0 +1,381 @@
+"""Parsing the three listing layouts into papers.
+
+Layouts are detected per file from its content, never from its name:
+
+- metadata: three lines a paper: ``<CAT><Mon D[, YYYY]>[Code]``, then the
+  title glued to the author list (`` · affiliations`` optional), then the
+  abstract.
+- daily: header lines, then title and abstract lines separated by blanks.
+- compact: header lines, the first title glued to ``Subscribe``, then title
+  and abstract lines with no blank lines.
+
+Titles and abstracts are told apart by their shape (length, sentences), not
+by position, so one missing line is reported and does not shift the papers
+after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from readinglist.core.errors import UserError
+from readinglist.core.links import links_by_kind
+from readinglist.core.model import Paper, Source
+from readinglist.core.text import clean_text, paper_id
+
+METADATA, DAILY, COMPACT = "metadata", "daily", "compact"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+CATEGORY_CODES = {
+    "CV": "cs.CV",
+    "CL": "cs.CL",
+    "LG": "cs.LG",
+    "AI": "cs.AI",
+    "SD": "cs.SD",
+    "IV": "eess.IV",
+    "RO": "cs.RO",
+    "IR": "cs.IR",
+    "NE": "cs.NE",
+    "MM": "cs.MM",
+    "HC": "cs.HC",
+    "CR": "cs.CR",
+    "AS": "eess.AS",
+    "SP": "eess.SP",
+}
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_MONTH_RE = "|".join(_MONTHS)
+_META_LINE = re.compile(
+    rf"^(?P<code>[A-Z]{{2,4}}?)(?P<mon>{_MONTH_RE}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?(?P<code_flag>Code)?$"
+)
+_DATE_LINE = re.compile(rf"^(?:{_MONTH_RE}) \d{{1,2}}(?:, \d{{4}})?$")
+_KNOWN_HEADERS = {
+    "new",
+    "subscribe",
+    "daily papers",
+    "byak and the research community",
+}
+_HEADER_PREFIXES = ("get trending papers",)
+_SENTENCE_END = re.compile(r"[.!?](?:\s+|$)(?=[A-Z(\[\"'0-9]|$)")
+
+
+class ParseError(UserError):
+    """A whole file could not be read as a listing."""
+
+    def __init__(self, listing: str, message: str) -> None:
+        super().__init__(f"{listing}: {message}")
+        self.listing = listing
+        self.reason = message
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something in a listing that was skipped or kept with a caveat."""
+
+    listing: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.listing}:{self.line}: {self.message}"
+
+
+@dataclass
+class ParseResult:
+    listing: str
+    layout: str
+    papers: list[Paper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
+    """Parse one listing file; ``ParseError`` if it is not a readable listing."""
+    path = Path(path)
+    name = path.name or str(path)
+    if path.is_dir():
+        raise ParseError(str(path), "is a directory, not a listing file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ParseError(str(path), f"is {size // (1024 * 1024)} MB; listings over {MAX_FILE_BYTES // (1024 * 1024)} MB are refused")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ParseError(str(path), "no such file") from None
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        return parse_text(decode(raw, str(path)), name, year=year, today=today)
+    except ParseError as exc:
+        raise ParseError(str(path), exc.reason) from None
+
+
+def decode(raw: bytes, listing: str) -> str:
+    """UTF-8 text without a BOM, or ``ParseError`` for anything binary."""
+    if b"\x00" in raw:
+        raise ParseError(listing, "is a binary file (contains NUL bytes), not a text listing")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(listing, f"is not UTF-8 text (invalid byte at offset {exc.start})") from None
+    return text
+
+
+def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
+    lines = [clean_text(line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    layout = detect_layout(lines)
+    if layout is None:
+        raise ParseError(listing, "is not a listing in any known layout (metadata, daily or compact): no paper entries found")
+    result = ParseResult(listing=listing, layout=layout)
+    if layout == METADATA:
+        _parse_metadata(lines, result, year=year, today=today or dt.date.today())
+    else:
+        _parse_pairs(lines, result)
+    return result
+
+
+def detect_layout(lines: list[str]) -> str | None:
+    content = [line for line in lines if line]
+    if not content:
+        return None
+    if _META_LINE.match(content[0]) or sum(1 for line in content[:30] if _META_LINE.match(line)) >= 2:
+        return METADATA
+    if not any(is_abstract(line) for line in content):
+        return None
+    has_blank_separators = any(not line for line in lines[1:-1])
+    return DAILY if has_blank_separators else COMPACT
+
+
+def is_header(line: str) -> bool:
+    lowered = line.casefold()
+    return lowered in _KNOWN_HEADERS or lowered.startswith(_HEADER_PREFIXES) or bool(_DATE_LINE.match(line))
+
+
+def is_abstract(line: str) -> bool:
+    """An abstract is long prose; a title is short and rarely a full sentence."""
+    length = len(line)
+    if length >= 300:
+        return True
+    if length < 60:
+        return False
+    sentences = len(_SENTENCE_END.findall(line))
+    return sentences >= 2 or (line.endswith(".") and len(line.split()) >= 14)
+
+
+def _strip_glued_header(line: str) -> str:
+    """``SubscribePre-training X`` -> ``Pre-training X`` (compact layout)."""
+    for header in ("Subscribe", "Daily Papers"):
+        if line.startswith(header) and len(line) > len(header):
+            rest = line[len(header) :]
+            if rest[0].isupper() or rest[0].isdigit():
+                return rest.strip()
+    return line
+
+
+def _parse_pairs(lines: list[str], result: ParseResult) -> None:
+    entries = [(number, line) for number, line in enumerate(lines, 1) if line]
+    start = _header_end(entries)
+    pending: tuple[int, str] | None = None
+    for number, line in entries[start:]:
+        if is_header(line):
+            continue
+        line = _strip_glued_header(line)
+        if is_abstract(line):
+            if pending is None:
+                result.problems.append(Problem(result.listing, number, "abstract without a title: skipped"))
+                continue
+            result.papers.append(_paper(pending[1], line, result.listing, pending[0]))
+            pending = None
+        else:
+            if pending is not None:
+                result.problems.append(
+                    Problem(result.listing, pending[0], "title without an abstract: kept with no abstract")
+                )
+                result.papers.append(_paper(pending[1], "", result.listing, pending[0]))
+            pending = (number, line)
+    if pending is not None:
+        result.problems.append(Problem(result.listing, pending[0], "title without an abstract: kept with no abstract"))
+        result.papers.append(_paper(pending[1], "", result.listing, pending[0]))
+
+
+def _header_end(entries: list[tuple[int, str]]) -> int:
+    """Index of the first entry line after the listing's header block.
+
+    The header ends at its date line (daily layout) or at the line where the
+    first title is glued to ``Subscribe`` (compact). Without either, known
+    header lines are skipped and the last line before the first abstract is
+    taken as the first title.
+    """
+    first_abstract = next((i for i, (_, line) in enumerate(entries) if is_abstract(line)), len(entries))
+    head = entries[:first_abstract]
+    for i, (_, line) in enumerate(head):
+        if _DATE_LINE.match(line):
+            return i + 1
+        if _strip_glued_header(line) != line:
+            return i
+    if not head:
+        return 0
+    return max(0, first_abstract - 1) if all(is_header(line) for _, line in head[:-1]) else _first_non_header(head)
+
+
+def _first_non_header(head: list[tuple[int, str]]) -> int:
+    for i, (_, line) in enumerate(head):
+        if not is_header(line):
+            return i
+    return len(head)
+
+
+def _paper(title: str, abstract: str, listing: str, line: int, **fields) -> Paper:
+    title = " ".join(title.split())
+    return Paper(
+        id=paper_id(title),
+        title=title,
+        abstract=abstract,
+        links=links_by_kind(abstract),
+        has_code=bool(fields.pop("has_code", False)),
+        sources=[Source(listing, line)],
+        **fields,
+    )
+
+
+def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date) -> None:
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
+    i = 0
+    while i < len(numbered) and not _META_LINE.match(numbered[i][1]):
+        result.problems.append(Problem(result.listing, numbered[i][0], "line before the first entry: ignored"))
+        i += 1
+    while i < len(numbered):
+        meta_number, meta_line = numbered[i]
+        match = _META_LINE.match(meta_line)
+        assert match is not None
+        j = i + 1
+        body: list[tuple[int, str]] = []
+        while j < len(numbered) and not _META_LINE.match(numbered[j][1]):
+            body.append(numbered[j])
+            j += 1
+        i = j
+        if not body:
+            result.problems.append(Problem(result.listing, meta_number, "entry with no title line: skipped"))
+            continue
+        head_number, head = body[0]
+        abstract = " ".join(line for _, line in body[1:])
+        if not abstract:
+            result.problems.append(Problem(result.listing, head_number, "entry without an abstract: kept with no abstract"))
+        title, authors, truncated, affiliations = split_title_authors(head)
+        if not authors:
+            result.problems.append(
+                Problem(result.listing, head_number, "could not tell the title from the authors: kept the whole line as the title")
+            )
+        code = match["code"]
+        category = CATEGORY_CODES.get(code)
+        if category is None:
+            category = code
+            result.problems.append(Problem(result.listing, meta_number, f"unknown category code {code!r}: kept as is"))
+        date, inferred = _entry_date(match, year, today)
+        if date is None:
+            result.problems.append(Problem(result.listing, meta_number, f"invalid date in {meta_line!r}: left empty"))
+        has_code = bool(match["code_flag"])
+        paper = _paper(
+            title,
+            abstract,
+            result.listing,
+            head_number,
+            authors=authors,
+            authors_truncated=truncated,
+            affiliations=affiliations,
+            category=category,
+            date=date,
+            date_inferred=inferred,
+            has_code=has_code,
+        )
+        paper.has_code = has_code or bool(paper.links.get("code"))
+        result.papers.append(paper)
+
+
+def _entry_date(match: re.Match[str], year: int | None, today: dt.date) -> tuple[str | None, bool]:
+    month, day = _MONTHS[match["mon"]], int(match["day"])
+    try:
+        if match["year"]:
+            return dt.date(int(match["year"]), month, day).isoformat(), False
+        if year is not None:
+            return dt.date(year, month, day).isoformat(), True
+        # No year given: the listing was captured this year, and a listing
+        # cannot show a date after the day it was captured.
+        candidate = dt.date(today.year, month, day)
+        if candidate > today:
+            candidate = dt.date(today.year - 1, month, day)
+        return candidate.isoformat(), True
+    except ValueError:
+        return None, False
+
+
+# --- title / author split -------------------------------------------------
+
+_PARTICLES = {"van", "von", "de", "der", "den", "di", "da", "du", "la", "le", "del", "dos", "das", "ter", "bin", "al", "el"}
+_ET_AL = re.compile(r"\s*,?\s*et al\.?$")
+
+
+def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
+    """Split ``<title><Author, Author et al.>[ · affiliations]``.
+
+    The title and the first author are glued with no separator, so the split
+    is the earliest position where an upper-case letter follows a non-space
+    and everything after it reads as an author list whose first name is a
+    well-formed personal name. Returns (title, authors, truncated, affiliations).
+    """
+    affiliations: list[str] = []
+    if " · " in line:
+        line, _, aff = line.rpartition(" · ")
+        affiliations = [a.strip() for a in aff.split(",") if a.strip()]
+    for pos in range(1, len(line)):
+        if not line[pos].isupper() or line[pos - 1].isspace():
+            continue
+        parsed = _parse_author_list(line[pos:])
+        if parsed is not None:
+            title = line[:pos].strip()
+            if title:
+                return title, parsed[0], parsed[1], affiliations
+    return line.strip(), [], False, affiliations
+
+
+def _parse_author_list(text: str) -> tuple[list[str], bool] | None:
+    truncated = bool(_ET_AL.search(text))
+    if truncated:
+        text = _ET_AL.sub("", text)
+    names = [n.strip() for n in text.split(",")]
+    if not names or not all(names):
+        return None
+    if not _is_strict_name(names[0]) or not all(_is_loose_name(n) for n in names[1:]):
+        return None
+    return names, truncated
+
+
+def _is_strict_name(name: str) -> bool:
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 4:
+        return False
+    return all(_is_name_token(t) for t in tokens) and not tokens[-1].endswith(".")
+
+
+def _is_name_token(token: str) -> bool:
+    if token in _PARTICLES:
+        return True
+    if len(token) == 2 and token[0].isupper() and token[1] == ".":
+        return True  # an initial, "S."
+    for part in token.split("-"):
+        if not part or not part[0].isupper():
+            if part and part.islower() and token.index(part) > 0:
+                continue  # "Jean-baptiste"
+            return False
+        rest = part[1:].replace("'", "").replace("’", "")
+        if rest and not (rest.isalpha() and rest.islower()):
+            return False
+        if not rest and len(token) == 1:
+            return False  # a bare capital is not a name
+    return True
+
+
+def _is_loose_name(name: str) -> bool:
+    tokens = name.split()
+    return 1 <= len(tokens) <= 6 and name[0].isupper() and ":" not in name and not any(ch.isdigit() for ch in name)

@@ -1,0 +1,444 @@
+"""The store: the corpus and the user's annotations in two TinyDB files.
+
+``corpus.json`` holds the papers (large, rarely written); ``annotations.json``
+holds stars, statuses, tags and notes (small, written on every keystroke that
+changes something). Toggling a star therefore rewrites only the small file.
+
+Every write goes through :class:`AtomicJSONStorage` (temp file, fsync,
+``os.replace``) under an inter-process lock, after re-reading the file if
+another process changed it, so two instances never lose each other's writes.
+A file that cannot be read or parsed stops everything with a message naming
+it; it is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import Storage, TinyDB
+from tinydb.table import Document, Table
+
+from readinglist import __version__
+from readinglist.core.corpus import merge_papers
+from readinglist.core.errors import StoreError, UnknownPaper, UserError
+from readinglist.core.fileio import atomic_write_bytes
+from readinglist.core.lock import StoreLock
+from readinglist.core.model import STATUSES, Annotation, Paper
+from readinglist.core.parse import ParseError, Problem, parse_file
+
+SCHEMA_VERSION = 1
+CORPUS_FILE = "corpus.json"
+ANNOTATIONS_FILE = "annotations.json"
+LOCK_FILE = "lock"
+BACKUP_DIR = "backups"
+BACKUPS_KEPT = 10
+
+# Migrations upgrade a file's data from version N to N + 1, in place.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], None]] = {}
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes atomically and re-reads only when changed.
+
+    The parsed data is cached with the file's (inode, mtime, size): every
+    write replaces the inode, so a write by another process is noticed.
+    """
+
+    def __init__(self, path: Path, *, pretty: bool = False) -> None:
+        self.path = Path(path)
+        self._options = orjson.OPT_INDENT_2 if pretty else 0
+        self._cache: dict[str, Any] | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    def stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def read(self) -> dict[str, Any] | None:
+        stamp = self.stamp()
+        if stamp is None:
+            self._cache, self._stamp = None, None
+            return None
+        if self._cache is not None and stamp == self._stamp:
+            return self._cache
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read {self.path}: {exc.strerror or exc}; fix its permissions, it was left untouched"
+            ) from None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise StoreError(
+                f"{self.path} is corrupt ({exc}); it was left untouched: run `readinglist doctor` "
+                "to restore a backup, or move the file aside"
+            ) from None
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise StoreError(
+                f"{self.path} is not a readinglist store file; it was left untouched: "
+                "run `readinglist doctor` or move the file aside"
+            )
+        self._cache, self._stamp = data, stamp
+        return data
+
+    def write(self, data: dict[str, Any]) -> None:
+        try:
+            atomic_write_bytes(self.path, orjson.dumps(data, option=self._options))
+        except OSError as exc:
+            # TinyDB changed the cached dict in place before calling us.
+            self._cache, self._stamp = None, None
+            raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}; nothing was changed") from None
+        except BaseException:
+            self._cache, self._stamp = None, None
+            raise
+        self._cache, self._stamp = data, self.stamp()
+
+    def close(self) -> None:
+        pass
+
+
+class _Table(Table):
+    """Documents keyed by paper id instead of TinyDB's integers."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def apply(self, updater: Callable[[dict[str, Any]], None]) -> None:
+        """One read-modify-write of the whole table: a single atomic write."""
+        self._update_table(updater)  # type: ignore[arg-type]
+
+
+class _TinyDB(TinyDB):
+    table_class = _Table
+
+
+@dataclass
+class FileReport:
+    """What ``import`` did with one file."""
+
+    path: str
+    layout: str | None = None
+    parsed: int = 0
+    new: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+
+def bundled_listings() -> list[Path]:
+    """The built-in corpus shipped as package data."""
+    root = resources.files("readinglist") / "data" / "seeds"
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """The user's library on disk. Open it with :meth:`Store.open`."""
+
+    def __init__(self, home: Path, *, lock_timeout: float = 5.0) -> None:
+        self.home = Path(home)
+        self.corpus_path = self.home / CORPUS_FILE
+        self.annotations_path = self.home / ANNOTATIONS_FILE
+        self.backup_dir = self.home / BACKUP_DIR
+        self.lock = StoreLock(self.home / LOCK_FILE, timeout=lock_timeout)
+        self._corpus_storage = AtomicJSONStorage(self.corpus_path)
+        self._ann_storage = AtomicJSONStorage(self.annotations_path, pretty=True)
+        self._corpus_db = _TinyDB(storage=lambda: self._corpus_storage)
+        self._ann_db = _TinyDB(storage=lambda: self._ann_storage)
+        self._papers_table = self._corpus_db.table("papers")
+        self._ann_table = self._ann_db.table("annotations")
+        self._papers: list[Paper] = []
+        self._positions: dict[str, int] = {}
+        self._papers_stamp: object = object()
+        self._annotations: dict[str, Annotation] = {}
+        self._annotations_stamp: object = object()
+
+    # --- opening ---------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        *,
+        year: int | None = None,
+        seed: bool = True,
+        lock_timeout: float = 5.0,
+        backup: bool = True,
+    ) -> Store:
+        """Open (creating if needed) the store in ``home``.
+
+        A new store gets the built-in corpus. Both files are read and checked
+        here, so a corrupt file is reported before anything else happens.
+        """
+        home = Path(home).expanduser()
+        if home.exists() and not home.is_dir():
+            raise StoreError(f"{home} is not a directory; point --home or READINGLIST_HOME at a directory")
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory {home}: {exc.strerror or exc}") from None
+        store = cls(home, lock_timeout=lock_timeout)
+        with store.lock:
+            new = store._corpus_storage.read() is None
+            store._check_schema(store._corpus_db, store._corpus_storage, new)
+            store._check_schema(store._ann_db, store._ann_storage, store._ann_storage.read() is None)
+        if new and seed:
+            store.import_files(bundled_listings(), year=year)
+        if backup:
+            store.backup_annotations()
+        return store
+
+    def _check_schema(self, db: TinyDB, storage: AtomicJSONStorage, new: bool) -> None:
+        meta = db.table("_meta")
+        record = meta.get(doc_id="schema")
+        if record is None:
+            if new:
+                meta.upsert(Document({"version": SCHEMA_VERSION, "written_by": __version__}, doc_id="schema"))
+            return
+        version = int(record.get("version", 0))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{storage.path} was written by a newer readinglist (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); upgrade readinglist. The file was left untouched"
+            )
+        if version < SCHEMA_VERSION:
+            data = storage.read() or {}
+            shutil.copy2(storage.path, storage.path.with_name(f"{storage.path.name}.schema{version}.bak"))
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](data)
+            data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "written_by": __version__}}
+            storage.write(data)
+
+    # --- papers ----------------------------------------------------------
+
+    def papers(self) -> list[Paper]:
+        """Every paper, in the order they were first imported."""
+        data = self._corpus_storage.read() or {}
+        stamp = self._corpus_storage._stamp
+        if stamp != self._papers_stamp:
+            records = data.get("papers", {})
+            self._papers = [Paper.from_dict(r) for r in records.values()]
+            self._positions = {p.id: i for i, p in enumerate(self._papers)}
+            self._papers_stamp = stamp
+        return self._papers
+
+    def paper(self, pid: str) -> Paper | None:
+        self.papers()
+        position = self._positions.get(pid)
+        return None if position is None else self._papers[position]
+
+    def resolve_id(self, text: str) -> str:
+        """A full id, or a prefix of exactly one id (as git does with hashes)."""
+        key = text.strip().lower()
+        self.papers()
+        if key in self._positions:
+            return key
+        if len(key) >= 3:
+            matches = [pid for pid in self._positions if pid.startswith(key)]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise UnknownPaper(f"id {text!r} is ambiguous: it starts {len(matches)} paper ids; type more of it")
+        raise UnknownPaper(f"no paper has id {text!r}; `readinglist list` shows the ids")
+
+    def add_papers(self, papers: Iterable[Paper]) -> tuple[int, int, int]:
+        """Insert new papers and merge known ones; one atomic write.
+
+        Returns (new, merged, unchanged). Annotations live elsewhere and are
+        keyed by the same ids, so they stay attached whatever this does.
+        """
+        counts = [0, 0, 0]
+
+        def updater(table: dict[str, Any]) -> None:
+            cache: dict[str, Paper] = {}
+            for paper in papers:
+                record = table.get(paper.id)
+                if record is None:
+                    table[paper.id] = paper.to_dict()
+                    counts[0] += 1
+                    continue
+                existing = cache.get(paper.id) or Paper.from_dict(record)
+                cache[paper.id] = existing
+                if merge_papers(existing, paper):
+                    table[paper.id] = existing.to_dict()
+                    counts[1] += 1
+                else:
+                    counts[2] += 1
+
+        with self.lock:
+            self._papers_table.apply(updater)
+        return counts[0], counts[1], counts[2]
+
+    def update_papers(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Set fields of many papers in one atomic write (enrichment's path).
+
+        ``provenance`` in a change is merged field by field, not replaced.
+        """
+        unknown = [pid for pid in changes if pid not in self._ids_on_disk()]
+        if unknown:
+            raise UnknownPaper(f"no paper has id {unknown[0]!r}")
+
+        def updater(table: dict[str, Any]) -> None:
+            for pid, fields in changes.items():
+                record = dict(table[pid])
+                for key, value in fields.items():
+                    if key == "provenance":
+                        merged = dict(record.get("provenance") or {})
+                        merged.update(value)
+                        record["provenance"] = merged
+                    else:
+                        record[key] = value
+                table[pid] = record
+
+        with self.lock:
+            self._papers_table.apply(updater)
+
+    def _ids_on_disk(self) -> dict[str, Any]:
+        return (self._corpus_storage.read() or {}).get("papers", {})
+
+    def import_files(self, paths: Iterable[Path], *, year: int | None = None) -> list[FileReport]:
+        """Parse listing files and add their papers. A bad file gets its own
+        error in its report; the other files still load."""
+        reports: list[FileReport] = []
+        for path in paths:
+            report = FileReport(path=str(path))
+            reports.append(report)
+            try:
+                result = parse_file(Path(path), year=year)
+            except ParseError as exc:
+                report.error = exc.reason
+                continue
+            report.layout = result.layout
+            report.parsed = len(result.papers)
+            report.problems = result.problems
+            report.new, report.merged, report.unchanged = self.add_papers(result.papers)
+        return reports
+
+    # --- annotations -----------------------------------------------------
+
+    def annotations(self) -> dict[str, Annotation]:
+        """Annotations of every paper that has one (others are defaults)."""
+        data = self._ann_storage.read() or {}
+        stamp = self._ann_storage._stamp
+        if stamp != self._annotations_stamp:
+            self._annotations = {
+                pid: Annotation.from_dict(rec) for pid, rec in data.get("annotations", {}).items()
+            }
+            self._annotations_stamp = stamp
+        return self._annotations
+
+    def annotation(self, pid: str) -> Annotation:
+        found = self.annotations().get(pid)
+        return Annotation.from_dict(found.to_dict()) if found else Annotation()
+
+    def changed_on_disk(self) -> bool:
+        """True when another process wrote the store since we last read it."""
+        return (
+            self._ann_storage.stamp() != self._annotations_stamp
+            or self._corpus_storage.stamp() != self._papers_stamp
+        )
+
+    def _annotate(self, pid: str, change: Callable[[Annotation], None]) -> Annotation:
+        if self.paper(pid) is None:
+            raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
+        with self.lock:
+            annotation = self.annotation(pid)  # re-read under the lock
+            change(annotation)
+            now = _now()
+            annotation.created = annotation.created or now
+            annotation.updated = now
+            self._ann_table.upsert(Document(annotation.to_dict(), doc_id=pid))
+        return annotation
+
+    def set_star(self, pid: str, star: bool) -> Annotation:
+        return self._annotate(pid, lambda a: setattr(a, "star", bool(star)))
+
+    def toggle_star(self, pid: str) -> Annotation:
+        return self._annotate(pid, lambda a: setattr(a, "star", not a.star))
+
+    def set_status(self, pid: str, status: str) -> Annotation:
+        if status not in STATUSES:
+            raise UserError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        return self._annotate(pid, lambda a: setattr(a, "status", status))
+
+    def set_tags(self, pid: str, tags: Iterable[str]) -> Annotation:
+        clean = normalize_tags(tags)
+        return self._annotate(pid, lambda a: setattr(a, "tags", clean))
+
+    def update_tags(self, pid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Annotation:
+        add_list, remove_set = normalize_tags(add), set(normalize_tags(remove))
+
+        def change(a: Annotation) -> None:
+            tags = [t for t in a.tags if t not in remove_set]
+            tags += [t for t in add_list if t not in tags]
+            a.tags = tags
+
+        return self._annotate(pid, change)
+
+    def set_note(self, pid: str, note: str) -> Annotation:
+        return self._annotate(pid, lambda a: setattr(a, "note", note.rstrip()))
+
+    def all_tags(self) -> list[str]:
+        tags: set[str] = set()
+        for annotation in self.annotations().values():
+            tags.update(annotation.tags)
+        return sorted(tags, key=str.casefold)
+
+    # --- backups ---------------------------------------------------------
+
+    def backups(self) -> list[Path]:
+        """Annotation backups, newest first."""
+        if not self.backup_dir.is_dir():
+            return []
+        return sorted(self.backup_dir.glob("annotations-*.json"), reverse=True)
+
+    def backup_annotations(self) -> Path | None:
+        """Keep a copy of the annotations when they differ from the newest copy."""
+        try:
+            current = self.annotations_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return None
+        existing = self.backups()
+        if existing and existing[0].read_bytes() == current:
+            return None
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        target = self.backup_dir / f"annotations-{stamp}.json"
+        try:
+            atomic_write_bytes(target, current)
+        except OSError:
+            return None  # a backup that cannot be written must not stop the app
+        for old in self.backups()[BACKUPS_KEPT:]:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+        return target
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Tags are single words: trimmed, inner spaces to dashes, no duplicates."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        clean = "-".join(str(tag).strip().lstrip("+#").split())
+        if clean and not clean.startswith("-"):
+            seen.setdefault(clean, None)
+    return list(seen)

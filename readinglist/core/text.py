@@ -1,0 +1,98 @@
+"""Text helpers shared by the parser, the store, the query engine and export.
+
+Paper text comes from scraped listings and remote APIs: it is data, never
+markup or terminal instructions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+# C0/C1 controls, DEL, and the bidi overrides/isolates that can reorder what
+# a terminal shows. Tab and newline are kept where text may be multi-line.
+_ESCAPE_SEQ = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]          # CSI ... final byte
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC ... BEL or ST
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?  # DCS / SOS / PM / APC strings
+    | \x1b[@-Z\\-_]                  # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]          # 8-bit CSI
+    """,
+    re.VERBOSE,
+)
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_CONTROL_NO_NEWLINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """Remove terminal escape sequences, control characters and bidi overrides.
+
+    Single-line text also has newlines and tabs folded to spaces.
+    """
+    if not text:
+        return ""
+    text = _ESCAPE_SEQ.sub("", text)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return _CONTROL.sub("", text.replace("\t", "    "))
+    text = re.sub(r"[\t\r\n]+", " ", text)
+    return _CONTROL_NO_NEWLINE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents: the form searched and compared."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize_title(title: str) -> str:
+    """Casefold, strip accents, punctuation to spaces, collapse whitespace."""
+    return " ".join(_NON_WORD.sub(" ", fold(title)).split())
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, as the index and the matcher see them."""
+    return _NON_WORD.sub(" ", fold(text)).split()
+
+
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, no i l o u
+
+
+def paper_id(title: str) -> str:
+    """A short id derived from the normalised title only.
+
+    It never depends on the listing, the arXiv id or anything enrichment
+    finds later, so annotations stay attached across re-imports.
+    """
+    digest = hashlib.blake2b(normalize_title(title).encode("utf-8"), digest_size=8).digest()
+    number = int.from_bytes(digest, "big") >> (64 - 45)
+    chars = []
+    for _ in range(9):
+        chars.append(_ID_ALPHABET[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+SAFE_SCHEMES = ("http", "https")
+
+
+def is_safe_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host and nothing hidden in it."""
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in SAFE_SCHEMES and bool(parts.hostname)

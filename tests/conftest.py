@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SEEDS = Path(__file__).resolve().parent.parent / "readinglist" / "data" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never read the developer's real store or config."""
+    root = tmp_path_factory.mktemp("env")
+    monkeypatch.setenv("READINGLIST_HOME", str(root / "home"))
+    monkeypatch.setenv("READINGLIST_CONFIG", str(root / "config.toml"))
+    for name in ("READINGLIST_ARXIV_API", "READINGLIST_HF_API", "READINGLIST_S2_API", "READINGLIST_ARXIV_DELAY", "READINGLIST_CONTACT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def seeds() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    from readinglist.core.store import Store
+
+    return Store.open(tmp_path / "store", year=2026)

@@ -1,0 +1,141 @@
+"""The store: seeding, annotations that survive, atomic writes, corrupt files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from readinglist.core import fileio
+from readinglist.core.errors import StoreError, UnknownPaper
+from readinglist.core.store import Store
+
+
+def test_new_store_is_seeded_with_the_built_in_corpus(store: Store) -> None:
+    assert len(store.papers()) == 413
+    assert store.corpus_path.exists() and store.annotations_path.exists()
+
+
+def test_annotations_persist_across_reopen(store: Store) -> None:
+    pid = store.papers()[5].id
+    store.set_star(pid, True)
+    store.set_status(pid, "reading")
+    store.update_tags(pid, ["vision", "todo"])
+    store.set_note(pid, "Read §3 first.\nThen the appendix.")
+    again = Store.open(store.home)
+    a = again.annotation(pid)
+    assert (a.star, a.status, a.tags, a.note) == (True, "reading", ["vision", "todo"], "Read §3 first.\nThen the appendix.")
+    assert a.created and a.updated
+
+
+def test_star_toggle_rewrites_only_the_annotations_file(store: Store) -> None:
+    before = store.corpus_path.stat().st_mtime_ns, store.corpus_path.stat().st_ino
+    store.toggle_star(store.papers()[0].id)
+    assert (store.corpus_path.stat().st_mtime_ns, store.corpus_path.stat().st_ino) == before
+
+
+def test_annotation_survives_reimport_of_corpus(store: Store, seeds: list[Path]) -> None:
+    pid = store.papers()[42].id
+    store.set_note(pid, "keep me")
+    reports = store.import_files(seeds)
+    assert sum(r.new for r in reports) == 0
+    assert Store.open(store.home).annotation(pid).note == "keep me"
+
+
+def test_reimport_of_a_newer_listing_merges_and_keeps_annotations(store: Store, tmp_path: Path) -> None:
+    paper = next(p for p in store.papers() if not p.authors)
+    store.set_star(paper.id, True)
+    listing = tmp_path / "newer.txt"
+    listing.write_text(f"CVMar 3, 2024Code\n{paper.title}Ada Lovelace, Alan Turing\n{paper.abstract}\n", encoding="utf-8")
+    [report] = store.import_files([listing])
+    assert (report.new, report.merged) == (0, 1)
+    merged = Store.open(store.home).paper(paper.id)
+    assert merged.authors == ["Ada Lovelace", "Alan Turing"] and merged.category == "cs.CV"
+    assert "newer.txt" in merged.listings
+    assert Store.open(store.home).annotation(paper.id).star
+
+
+def test_ids_are_stable_and_typeable(store: Store) -> None:
+    ids = [p.id for p in store.papers()]
+    other = Store.open(store.home.parent / "other", year=2020)
+    assert [p.id for p in other.papers()] == ids
+    assert store.resolve_id(ids[0][:6]) == ids[0]
+    with pytest.raises(UnknownPaper):
+        store.resolve_id("zzzzzz")
+
+
+def test_interrupted_write_leaves_the_old_data_loadable(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = store.papers()[0].id
+    store.set_note(pid, "old note")
+
+    def crash(*args: object) -> None:
+        raise KeyboardInterrupt("power cut between temp write and replace")
+
+    monkeypatch.setattr(fileio.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.set_note(pid, "new note")
+    monkeypatch.undo()
+    assert Store.open(store.home).annotation(pid).note == "old note"
+    assert not [p for p in store.home.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("name", ["annotations.json", "corpus.json"])
+def test_corrupt_file_is_reported_and_left_untouched(store: Store, name: str) -> None:
+    target = store.home / name
+    target.write_bytes(b'{"annotations": {"abc": {"star": tr')
+    before = target.read_bytes()
+    with pytest.raises(StoreError) as info:
+        Store.open(store.home)
+    assert str(target) in str(info.value) and "doctor" in str(info.value)
+    assert target.read_bytes() == before
+
+
+def test_newer_schema_is_refused_untouched(store: Store) -> None:
+    data = json.loads(store.annotations_path.read_text())
+    data["_meta"]["schema"]["version"] = 99
+    store.annotations_path.write_text(json.dumps(data))
+    before = store.annotations_path.read_bytes()
+    with pytest.raises(StoreError, match="newer readinglist"):
+        Store.open(store.home)
+    assert store.annotations_path.read_bytes() == before
+
+
+def test_write_by_another_instance_is_not_lost(store: Store) -> None:
+    a, b = store.papers()[0].id, store.papers()[1].id
+    other = Store.open(store.home)
+    other.set_star(a, True)
+    store.set_note(b, "mine")  # store had cached the file before other's write
+    fresh = Store.open(store.home)
+    assert fresh.annotation(a).star and fresh.annotation(b).note == "mine"
+
+
+def test_failed_write_reports_and_keeps_old_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = store.papers()[0].id
+    store.set_note(pid, "saved")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("readinglist.core.store.atomic_write_bytes", disk_full)
+    with pytest.raises(StoreError, match="No space left"):
+        store.set_note(pid, "lost?")
+    monkeypatch.undo()
+    assert store.annotation(pid).note == "saved"
+
+
+def test_backups_rotate(store: Store) -> None:
+    pid = store.papers()[0].id
+    for i in range(14):
+        store.set_note(pid, f"v{i}")
+        assert store.backup_annotations() is not None
+    assert len(store.backups()) == 10
+    assert json.loads(store.backups()[0].read_text())["annotations"][pid]["note"] == "v13"
+
+
+def test_unreadable_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="not a directory"):
+        Store.open(blocker)
