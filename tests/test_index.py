@@ -1,0 +1,590 @@
+"""The search index: which papers a query finds, in which order.
+
+Every behaviour is checked twice: before ``index_text()`` (the index scans
+the folded text) and after it (the word index answers), because the TUI
+searches in both states. A property test compares both with a slow,
+obviously-correct reference matcher over random queries.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from readinglist.core import index as index_module
+from readinglist.core.index import SearchIndex
+from readinglist.core.model import Annotation, Paper
+from readinglist.core.query import SORTS, QueryError, parse_query
+from readinglist.core.synth import synthetic_papers
+from readinglist.core.text import fold, normalize_title, words
+
+
+def paper(pid: str, title: str, *, authors: list[str] | None = None, abstract: str = "", date: str | None = "2022-01-01", **fields) -> Paper:
+    return Paper(id=pid, title=title, authors=authors or [], abstract=abstract, date=date, **fields)
+
+
+CORPUS = [
+    paper("mae", "Masked Autoencoders Are Scalable Vision Learners", authors=["Kaiming He", "Xinlei Chen"],
+          abstract="This paper shows that masked autoencoders (MAE) are scalable self-supervised learners.",
+          date="2021-11-11", category="cs.CV", has_code=True, arxiv_id="2111.06377"),
+    paper("audio", "Masked Autoencoders that Listen", authors=["Po-Yao Huang", "Hu Xu", "Juncheng Li"],
+          abstract="A simple extension of image-based masked autoencoders to audio spectrograms.",
+          date="2022-07-13", category="cs.SD", links={"code": ["https://github.com/facebookresearch/AudioMAE"]}),
+    paper("clip", "Demystifying CLIP Data", authors=["Hu Xu", "Saining Xie", "José Müller"],
+          abstract="Contrastive language-image pre-training (CLIP) has advanced computer vision.",
+          date="2023-09-28", category="cs.CV", arxiv_id="2309.16671"),
+    paper("vit", "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+          authors=["Alexey Dosovitskiy", "Lucas Beyer"],
+          abstract="While the Transformer architecture has become the de-facto standard for NLP, vision lags.",
+          date="2020-10-22", category="cs.CV", has_code=True),
+    paper("ddpm", "Denoising Diffusion Probabilistic Models", authors=["Jonathan Ho", "Ajay Jain", "Pieter Abbeel"],
+          abstract="We present high quality image synthesis results using diffusion probabilistic models.",
+          date="2020-06-19", category="cs.LG"),
+    paper("lm", "Language Models are Few-Shot Learners", authors=["Tom Brown"],
+          abstract="We show that scaling up language models greatly improves few-shot performance.",
+          date=None, category="cs.CL"),
+    paper("stat", "Élan: a Café of Statistical Estimators", authors=["Zoë Dupré"],
+          abstract="Estimators for the naïve reader; the coöperative case is treated in the appendix.",
+          date="2019-03-01", category="stat.ML"),
+]
+
+
+@pytest.fixture(params=["scanning", "indexed"])
+def make_index(request):
+    """Builds an index in the state under test: before or after index_text()."""
+
+    def build(papers=CORPUS, annotations=None) -> SearchIndex:
+        index = SearchIndex(papers, annotations or {})
+        if request.param == "indexed":
+            index.index_text()
+            assert index.text_indexed
+        return index
+
+    return build
+
+
+def found(index: SearchIndex, query: str, sort: str = "relevance", papers=CORPUS) -> list[str]:
+    return [papers[i].id for i in index.search(query, sort)]
+
+
+# --- matching -------------------------------------------------------------------
+
+
+def test_words_are_case_and_accent_insensitive(make_index) -> None:
+    index = make_index()
+    assert found(index, "jose muller") == ["clip"]
+    assert found(index, "MÜLLER") == ["clip"]
+    assert found(index, "naive cooperative") == ["stat"]
+    assert found(index, "élan CAFÉ") == ["stat"]
+
+
+def test_a_word_matches_as_a_prefix_of_a_word_not_inside_it(make_index) -> None:
+    index = make_index()
+    assert found(index, "transf") == ["vit"]
+    assert found(index, "former") == []
+    assert found(index, "16x") == ["vit"]
+
+
+def test_every_free_word_must_match_somewhere(make_index) -> None:
+    index = make_index()
+    assert set(found(index, "masked")) == {"mae", "audio"}
+    assert found(index, "masked audio") == ["audio"]
+    assert found(index, "masked kaiming") == ["mae"]
+    assert found(index, "masked zebra") == []
+
+
+def test_phrase_matches_consecutive_words_with_a_prefix_last_word(make_index) -> None:
+    index = make_index()
+    assert set(found(index, '"masked autoencoders"')) == {"mae", "audio"}
+    assert set(found(index, '"masked auto"')) == {"mae", "audio"}
+    assert found(index, '"autoencoders masked"') == []
+    assert found(index, '"mask autoencoders"') == []  # only the last word is a prefix
+    assert found(index, '"scalable vision"') == ["mae"]
+
+
+def test_punctuated_word_matches_either_spelling(make_index) -> None:
+    index = make_index()
+    assert found(index, "self-supervised") == ["mae"]
+    assert found(index, '"self supervised"') == ["mae"]
+    assert found(index, "few-shot") == ["lm"]
+
+
+def test_a_phrase_does_not_run_across_fields_or_authors(make_index) -> None:
+    index = make_index()
+    assert found(index, 'author:"hu xu"') == ["clip", "audio"]
+    assert found(index, 'author:"huang hu"') == []  # "Po-Yao Huang", "Hu Xu" are two authors
+    assert found(index, '"listen a"') == []  # end of the title, start of the abstract
+
+
+def test_minus_excludes(make_index) -> None:
+    index = make_index()
+    assert found(index, "masked -audio") == ["mae"]
+    assert found(index, 'masked -"image based"') == ["mae"]
+    assert "vit" not in found(index, "-transformers")
+    assert len(found(index, "-zebra")) == len(CORPUS)
+
+
+def test_text_fields_look_only_at_their_field(make_index) -> None:
+    index = make_index()
+    assert found(index, "title:clip") == ["clip"]
+    assert found(index, "title:masked") == ["audio", "mae"]
+    assert found(index, "title:contrastive") == []
+    assert found(index, "abstract:contrastive") == ["clip"]
+    assert found(index, "author:xu") == ["clip", "audio"]
+    assert found(index, "author:clip") == []
+    assert found(index, 'title:"vision learners"') == ["mae"]
+    assert found(index, "-title:masked -title:clip") == ["vit", "ddpm", "stat", "lm"]
+
+
+def test_category_by_full_name_subject_or_archive(make_index) -> None:
+    index = make_index()
+    assert found(index, "cat:cs.CV") == ["clip", "mae", "vit"]
+    assert found(index, "cat:cv") == ["clip", "mae", "vit"]
+    assert found(index, "cat:cs") == ["clip", "audio", "mae", "vit", "ddpm", "lm"]
+    assert found(index, "cat:stat") == ["stat"]
+    assert found(index, "cat:ML") == ["stat"]
+    assert found(index, "-cat:cs") == ["stat"]
+
+
+def test_year_exact_ranges_and_open_ends(make_index) -> None:
+    index = make_index()
+    assert found(index, "year:2020") == ["vit", "ddpm"]
+    assert found(index, "year:2020..2021") == ["mae", "vit", "ddpm"]
+    assert found(index, "year:2022..") == ["clip", "audio"]
+    assert found(index, "year:..2019") == ["stat"]
+    assert found(index, "-year:2020..") == ["stat", "lm"]  # no date: never inside a year range
+
+
+def test_code_arxiv_and_id(make_index) -> None:
+    index = make_index()
+    assert found(index, "has:code") == ["audio", "mae", "vit"]  # the flag or a code link
+    assert found(index, "has:arxiv") == ["clip", "mae"]
+    assert found(index, "-has:arxiv has:code") == ["audio", "vit"]
+    assert found(index, "id:d") == ["ddpm"]
+    assert found(index, "id:M") == ["mae"]
+    assert found(index, "id:zz") == []
+
+
+ANNOTATIONS = {
+    "mae": Annotation(star=True, status="read", tags=["To-Read", "vision"], note="Great ablations in section 4.", updated="2025-01-02T10:00:00Z"),
+    "ddpm": Annotation(status="reading", note="Compare with the score-based paper.", updated="2025-03-01T10:00:00Z"),
+    "stat": Annotation(star=True, tags=["theory"], updated="2024-12-01T10:00:00Z"),
+}
+
+
+def test_annotation_fields(make_index) -> None:
+    index = make_index(annotations=ANNOTATIONS)
+    assert found(index, "is:starred") == ["mae", "stat"]
+    assert found(index, "is:read") == ["mae"]
+    assert found(index, "is:reading") == ["ddpm"]
+    assert found(index, "is:unread") == ["clip", "audio", "vit", "stat", "lm"]
+    assert found(index, "has:note") == ["mae", "ddpm"]
+    assert found(index, "has:tags") == ["mae", "stat"]
+    assert found(index, "tag:to-read") == ["mae"]
+    assert found(index, "tag:TO") == ["mae"]  # a prefix of the whole tag
+    assert found(index, "tag:read") == []
+    assert found(index, "tag:theory -is:starred") == []
+    assert found(index, "note:ablation") == ["mae"]
+    assert found(index, 'note:"score based"') == ["ddpm"]
+    assert found(index, "note:masked") == []
+
+
+def test_free_words_also_search_tags_and_notes(make_index) -> None:
+    index = make_index(annotations=ANNOTATIONS)
+    assert found(index, "ablations") == ["mae"]
+    assert found(index, "theory") == ["stat"]
+    assert found(index, "-theory is:starred") == ["mae"]
+
+
+def test_annotation_changes_are_visible_immediately(make_index) -> None:
+    index = make_index(annotations=ANNOTATIONS)
+    index.update_annotation("clip", Annotation(star=True, tags=["data"], note="filtering recipe", status="reading"))
+    assert found(index, "is:starred") == ["clip", "mae", "stat"]
+    assert found(index, "tag:data") == ["clip"]
+    assert found(index, "recipe") == ["clip"]
+    assert found(index, "is:reading") == ["clip", "ddpm"]
+    index.update_annotation("mae", Annotation())
+    assert found(index, "is:starred") == ["clip", "stat"]
+    assert found(index, "ablations") == []
+    assert "mae" in found(index, "is:unread")
+    index.update_annotation("stat", None)
+    assert found(index, "is:starred") == ["clip"]
+    with pytest.raises(KeyError):
+        index.update_annotation("nope", Annotation(star=True))
+
+
+def test_paper_changes_are_visible_immediately(make_index) -> None:
+    papers = list(CORPUS)
+    index = make_index(papers)
+    enriched = replace(papers[5], authors=["Tom Brown", "Dario Amodei"], category="cs.LG", arxiv_id="2005.14165", date="2020-05-28")
+    papers[5] = enriched
+    index.update_paper(enriched)
+    assert found(index, "amodei", papers=papers) == ["lm"]
+    assert found(index, "cat:lg", papers=papers) == ["ddpm", "lm"]
+    assert found(index, "cat:cl", papers=papers) == []
+    assert found(index, "has:arxiv year:2020", papers=papers) == ["lm"]
+    assert found(index, "learners", papers=papers) == ["mae", "lm"]  # its new date places it
+
+
+def test_paper_mutated_in_place_is_reindexed(make_index) -> None:
+    papers = [replace(p) for p in CORPUS]
+    index = make_index(papers)
+    papers[0].title = "Completely Renamed"
+    papers[0].abstract = "nothing left"
+    papers[0].category = None
+    papers[0].has_code = False
+    index.update_paper(papers[0])
+    assert found(index, "scalable", papers=papers) == []
+    assert found(index, "renamed", papers=papers) == ["mae"]
+    assert "mae" not in found(index, "cat:cv", papers=papers)
+    assert "mae" not in found(index, "has:code", papers=papers)
+    assert found(index, "1", papers=papers) == ["vit"]
+    papers[3].title = "Seven 7seas"
+    index.update_paper(papers[3])
+    assert found(index, "1", papers=papers) == []  # "16x16" left with the old title
+    assert found(index, "7", papers=papers) == ["vit"]
+    with pytest.raises(KeyError):
+        index.update_paper(paper("unknown", "Not in the index"))
+
+
+# --- ranking and sorts -------------------------------------------------------------
+
+
+RANKED = [
+    paper("in-abstract", "Unrelated", abstract="We study graph neural networks.", date="2024-01-01"),
+    paper("in-author", "Other", authors=["Lena Graphson"], date="2022-01-01"),
+    paper("in-title", "Graph Learning", date="2020-01-01"),
+    paper("in-title-new", "Graphs Everywhere", date="2021-06-01"),
+    paper("undated", "Graph without Date", date=None),
+    paper("mixed", "Graph Theory", abstract="About networks.", date="2025-01-01"),
+    paper("in-note", "Nothing here", date="2026-01-01"),
+]
+
+
+def test_title_hits_rank_before_author_hits_before_abstract_hits(make_index) -> None:
+    index = make_index(RANKED, {"in-note": Annotation(note="graph stuff")})
+    assert found(index, "graph", papers=RANKED) == [
+        "mixed", "in-title-new", "in-title", "undated",  # title, newest first, no date last
+        "in-author",
+        "in-abstract",
+        "in-note",
+    ]
+
+
+def test_rank_is_set_by_the_word_that_hits_the_weakest_field(make_index) -> None:
+    index = make_index(RANKED)
+    # "graph" hits mixed's title but "networks" only its abstract: it ranks as an abstract hit.
+    assert found(index, "graph networks", papers=RANKED) == ["mixed", "in-abstract"]
+    assert found(index, "graph theory", papers=RANKED)[0] == "mixed"
+
+
+def test_empty_query_lists_everything_newest_first(make_index) -> None:
+    index = make_index()
+    assert found(index, "") == ["clip", "audio", "mae", "vit", "ddpm", "stat", "lm"]
+    assert found(index, "", "date") == found(index, "")
+
+
+def test_date_sort_ignores_relevance(make_index) -> None:
+    index = make_index(RANKED)
+    assert found(index, "graph", "date", papers=RANKED) == ["mixed", "in-abstract", "in-author", "in-title-new", "in-title", "undated"]
+
+
+def test_title_sort_is_alphabetical_ignoring_case_and_accents(make_index) -> None:
+    index = make_index()
+    assert found(index, "", "title") == ["vit", "clip", "ddpm", "stat", "lm", "mae", "audio"]
+    assert found(index, "masked", "title") == ["mae", "audio"]
+
+
+def test_changed_sort_puts_recent_annotation_changes_first(make_index) -> None:
+    index = make_index(annotations=ANNOTATIONS)
+    assert found(index, "", "changed") == ["ddpm", "mae", "stat", "clip", "audio", "vit", "lm"]
+    index.update_annotation("lm", Annotation(star=True, updated="2025-06-01T00:00:00Z"))
+    assert found(index, "", "changed")[:2] == ["lm", "ddpm"]
+    assert found(index, "cat:cv", "changed") == ["mae", "clip", "vit"]
+
+
+def test_starred_sort_puts_starred_first_then_relevance(make_index) -> None:
+    annotations = {"in-abstract": Annotation(star=True), "in-title": Annotation(star=True)}
+    index = make_index(RANKED, annotations)
+    assert found(index, "graph", "starred", papers=RANKED) == [
+        "in-title", "in-abstract",
+        "mixed", "in-title-new", "undated", "in-author",
+    ]
+
+
+def test_unknown_sort_and_bad_query_text_are_errors(make_index) -> None:
+    index = make_index()
+    with pytest.raises(ValueError, match="relevance, date, title, changed, starred"):
+        index.search("", "newest")
+    with pytest.raises(QueryError):
+        index.search('title:"open')
+
+
+def test_empty_corpus(make_index) -> None:
+    index = make_index([])
+    for sort in SORTS:
+        assert index.search("anything is:starred", sort) == []
+        assert index.search("", sort) == []
+
+
+# --- against a reference matcher -------------------------------------------------
+
+
+def reference_search(papers: list[Paper], annotations: dict[str, Annotation], text: str, sort: str) -> list[int]:
+    """Slow and simple: the documented semantics, paper by paper."""
+    query = parse_query(text)
+
+    def phrase_in(sequence: list[str], wanted: tuple[str, ...]) -> bool:
+        last = len(wanted) - 1
+        return any(
+            sequence[i : i + last] == list(wanted[:last]) and sequence[i + last].startswith(wanted[last])
+            for i in range(len(sequence) - last)
+        )
+
+    def fields(p: Paper, a: Annotation) -> dict[str, list[list[str]]]:
+        return {
+            "title": [words(p.title)],
+            "author": [words(name) for name in p.authors],
+            "abstract": [words(p.abstract)],
+            "tags": [words(tag) for tag in a.tags],
+            "note": [words(a.note)],
+        }
+
+    def hits(sequences: list[list[str]], wanted: tuple[str, ...]) -> bool:
+        return any(phrase_in(seq, wanted) for seq in sequences)
+
+    def matches(term, p: Paper, a: Annotation) -> bool:
+        text_fields = fields(p, a)
+        if term.field is None:
+            return any(hits(seqs, term.words) for seqs in text_fields.values())
+        if term.field in ("title", "author", "abstract", "note"):
+            return hits(text_fields[term.field], term.words)
+        if term.field == "tag":
+            return any(" ".join(fold(tag).split()).startswith(term.value) for tag in a.tags if tag.strip())
+        if term.field == "cat":
+            cat = fold(p.category or "")
+            return bool(p.category) and (cat.startswith(term.value) or cat.partition(".")[2].startswith(term.value))
+        if term.field == "year":
+            low, high = term.years
+            return p.year is not None and (low is None or p.year >= low) and (high is None or p.year <= high)
+        if term.field == "id":
+            return fold(p.id).startswith(term.value)
+        if term.field == "is":
+            return a.star if term.value == "starred" else a.status == term.value
+        return {
+            "code": p.has_code or bool(p.code_links),
+            "note": bool(a.note.strip()),
+            "arxiv": bool(p.arxiv_id),
+            "tags": any(tag.strip() for tag in a.tags),
+        }[term.value]
+
+    def tier(p: Paper, a: Annotation) -> int:
+        worst = 0
+        for term in query.ranked_terms:
+            text_fields = fields(p, a)
+            for level, name in enumerate(("title", "author", "abstract")):
+                if hits(text_fields[name], term.words):
+                    break
+            else:
+                level = 3
+            worst = max(worst, level)
+        return worst
+
+    default = Annotation()
+    chosen = [
+        pos for pos, p in enumerate(papers)
+        if all(matches(t, p, annotations.get(p.id, default)) != t.negated for t in query.terms)
+    ]
+    chosen.sort(key=lambda pos: papers[pos].date or "", reverse=True)  # stable: ties keep list order
+    ann = lambda pos: annotations.get(papers[pos].id, default)  # noqa: E731
+    if sort in ("relevance", "starred"):
+        chosen.sort(key=lambda pos: tier(papers[pos], ann(pos)))
+    if sort == "starred":
+        chosen.sort(key=lambda pos: not ann(pos).star)
+    if sort == "title":
+        chosen.sort(key=lambda pos: normalize_title(papers[pos].title))
+    if sort == "changed":
+        chosen.sort(key=lambda pos: ann(pos).updated or "", reverse=True)
+    return chosen
+
+
+def test_reference_agrees_with_the_hand_written_expectations() -> None:
+    assert [CORPUS[i].id for i in reference_search(CORPUS, ANNOTATIONS, "masked -audio", "relevance")] == ["mae"]
+    expected = ["mixed", "in-title-new", "in-title", "undated", "in-author", "in-abstract"]
+    assert [RANKED[i].id for i in reference_search(RANKED, {}, "graph", "relevance")] == expected
+
+
+def _property_corpus() -> tuple[list[Paper], list[str]]:
+    papers = synthetic_papers(40, seed=7) + [replace(p, id=f"x{i}") for i, p in enumerate(CORPUS)]
+    # Shared dates make ties; a few papers lose theirs.
+    for i, p in enumerate(papers):
+        p.date = None if i % 11 == 3 else ("2022-05-05" if i % 5 == 0 else p.date)
+        p.abstract = p.abstract[:300]
+    vocabulary = sorted({w for p in papers for text in (p.title, *p.authors, p.abstract) for w in words(text)})
+    return papers, vocabulary
+
+
+PROPERTY_PAPERS, VOCABULARY = _property_corpus()
+TAGS = ["to-read", "Vision", "théorie", "ml/ops"]
+NOTES = ["", "great ablations", "compare with masked autoencoders", "naïve baseline"]
+
+
+@st.composite
+def annotations(draw) -> dict[str, Annotation]:
+    chosen = draw(st.lists(st.sampled_from(PROPERTY_PAPERS), max_size=12, unique_by=lambda p: p.id))
+    return {
+        p.id: Annotation(
+            star=draw(st.booleans()),
+            status=draw(st.sampled_from(["unread", "reading", "read"])),
+            tags=draw(st.lists(st.sampled_from(TAGS), max_size=2)),
+            note=draw(st.sampled_from(NOTES)),
+            updated=draw(st.sampled_from([None, "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "2025-03-01T00:00:00Z"])),
+        )
+        for p in chosen
+    }
+
+
+@st.composite
+def term_text(draw) -> str:
+    word = draw(st.sampled_from(VOCABULARY + ["masked", "zzz", "graph", "7seas", "9", "1"]))
+    word = word[: draw(st.integers(1, len(word)))]
+    if draw(st.booleans()):
+        word = word.upper()
+    kind = draw(st.sampled_from(["word", "word", "phrase", "title", "author", "abstract", "note", "tag", "cat", "year", "is", "has", "id"]))
+    minus = "-" if draw(st.integers(0, 4)) == 0 else ""
+    if kind == "word":
+        return minus + word
+    if kind == "phrase":
+        p = draw(st.sampled_from(PROPERTY_PAPERS))
+        sequence = words(draw(st.sampled_from([p.title, p.abstract, *p.authors])))
+        start = draw(st.integers(0, max(0, len(sequence) - 1)))
+        part = sequence[start : start + draw(st.integers(1, 3))] or ["empty"]
+        part[-1] = part[-1][: draw(st.integers(1, len(part[-1])))]
+        return f'{minus}"{" ".join(part)}"'
+    if kind in ("title", "author", "abstract", "note"):
+        return f"{minus}{kind}:{word}"
+    value = {
+        "tag": lambda: draw(st.sampled_from(["to", "to-read", "vision", "theorie", "ml", "x"])),
+        "cat": lambda: draw(st.sampled_from(["cs", "cs.cv", "CV", "lg", "stat", "ml", "c", "eess.as", "q"])),
+        "year": lambda: draw(st.sampled_from(["2020", "2019..2021", "2023..", "..2020", "2026"])),
+        "is": lambda: draw(st.sampled_from(["starred", "unread", "reading", "read"])),
+        "has": lambda: draw(st.sampled_from(["code", "note", "arxiv", "tags"])),
+        "id": lambda: draw(st.sampled_from(PROPERTY_PAPERS)).id[: draw(st.integers(1, 3))],
+    }[kind]()
+    return f"{minus}{kind}:{value}"
+
+
+queries = st.lists(term_text(), max_size=4).map(" ".join)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(text=queries, annotations=annotations(), indexed=st.booleans())
+def test_index_agrees_with_reference(text: str, annotations: dict[str, Annotation], indexed: bool) -> None:
+    index = SearchIndex(PROPERTY_PAPERS, annotations)
+    if indexed:
+        index.index_text()
+    for sort in SORTS:
+        assert index.search(text, sort) == reference_search(PROPERTY_PAPERS, annotations, text, sort), (text, sort)
+
+
+changes = st.lists(
+    st.tuples(
+        st.integers(0, len(PROPERTY_PAPERS) - 1),
+        st.sampled_from(["title", "authors", "abstract", "date", "category", "code"]),
+        st.sampled_from(["Graph Masked Théorie", "", "zzz words here", "Hu Xu", "7seas"]),
+    ),
+    max_size=5,
+)
+
+
+@SETTINGS
+@given(text=queries, edits=changes, annotations=annotations(), before=st.booleans())
+def test_index_agrees_with_reference_after_updates(text, edits, annotations, before: bool) -> None:
+    papers = [replace(p) for p in PROPERTY_PAPERS]
+    index = SearchIndex(papers, {})
+    if not before:
+        index.index_text()
+    for position, field, value in edits:
+        p = papers[position]
+        if field == "title":
+            p.title = value
+        elif field == "authors":
+            p.authors = [value] if value else []
+        elif field == "abstract":
+            p.abstract = value
+        elif field == "date":
+            p.date = {"": None, "zzz words here": "2019-02-02"}.get(value, "2024-04-04")
+        elif field == "category":
+            p.category = {"": None, "Hu Xu": "cs.RO"}.get(value, "eess.AS")
+        else:
+            p.has_code = not p.has_code
+        index.update_paper(p)
+    for paper_id, annotation in annotations.items():
+        index.update_annotation(paper_id, annotation)
+    if before:
+        index.index_text()
+    for sort in SORTS:
+        assert index.search(text, sort) == reference_search(papers, annotations, text, sort), (text, sort)
+
+
+def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
+    papers = [replace(p) for p in CORPUS]
+    index = SearchIndex(papers, {})
+    original = index_module._WordIndex
+    edited = []
+
+    def build_then_edit(texts, n):
+        built = original(texts, n)
+        if not edited:  # the user edits a paper while the first field is indexed
+            edited.append(True)
+            papers[2].title = "Renamed during indexing"
+            papers[2].abstract = "new words"
+            index.update_paper(papers[2])
+        return built
+
+    monkeypatch.setattr(index_module, "_WordIndex", build_then_edit)
+    index.index_text()
+    assert found(index, "renamed", papers=papers) == ["clip"]
+    assert found(index, "demystifying", papers=papers) == []
+    assert found(index, "title:r", papers=papers) == ["clip", "vit"]
+
+
+def test_update_made_while_the_text_is_folded_is_not_lost(monkeypatch) -> None:
+    papers = [replace(p) for p in CORPUS]
+    index = SearchIndex(papers, {})
+    original = index_module._text_of
+    edited = []
+
+    def fold_then_edit(field, p, cache):
+        if not edited:
+            edited.append(True)
+            papers[2] = replace(papers[2], title="Renamed while folding", authors=["Ada Lovelace"], abstract="Fresh text.")
+            index.update_paper(papers[2])
+        return original(field, p, cache)
+
+    monkeypatch.setattr(index_module, "_text_of", fold_then_edit)
+    assert found(index, "renamed lovelace fresh", papers=papers) == ["clip"]
+    assert found(index, "demystifying", papers=papers) == []
+    assert found(index, "saining", papers=papers) == []
+    assert found(index, "contrastive", papers=papers) == []
+
+
+def test_searches_and_updates_while_the_word_index_builds() -> None:
+    papers = synthetic_papers(3000, seed=11)
+    index = SearchIndex(papers, {})
+    builder = threading.Thread(target=index.index_text)
+    builder.start()
+    for i in range(0, 60, 3):
+        papers[i].abstract = f"marker{i} appears only here"
+        index.update_paper(papers[i])
+        index.update_annotation(papers[i + 1].id, Annotation(star=True, note=f"marker{i}"))
+        assert len(index.search("marker")) == 2 * (i // 3 + 1)
+    builder.join()
+    assert index.text_indexed
+    assert sorted(index.search("marker")) == sorted(list(range(0, 60, 3)) + list(range(1, 61, 3)))
+    assert index.search('abstract:"marker3 appears"') == [3]
