@@ -1,9 +1,54 @@
-"""`readinglist doctor`: placeholder until its issue lands."""
+"""`readinglist doctor`: check the store; restore annotations from a backup."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from readinglist.cli import add_common_options
+
+if TYPE_CHECKING:
+    from readinglist.cli import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "doctor",
+        help="check the store, restore a backup",
+        description="Check the store files. With --restore, put the newest good annotation backup (or BACKUP) in place; "
+        "the current file is moved aside, never deleted.",
+    )
+    p.add_argument("--restore", nargs="?", const="", metavar="BACKUP", help="restore annotations from the newest good backup, or this one")
+    p.add_argument("--rebuild-corpus", action="store_true", help="move a damaged corpus aside and re-import the built-in listings")
+    p.add_argument("--list-backups", action="store_true", help="list the annotation backups")
+    add_common_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from readinglist.core import doctor
+
+    home = ctx.home
+    if args.list_backups:
+        for path in doctor.good_backups(home):
+            ctx.out(str(path))
+        return 0
+    if args.restore is not None:
+        used, moved = doctor.restore_annotations(home, Path(args.restore) if args.restore else None)
+        ctx.out(f"restored annotations from {used}")
+        if moved:
+            ctx.out(f"the previous file was kept as {moved}")
+    if args.rebuild_corpus:
+        moved, count = doctor.rebuild_corpus(home, year=args.year)
+        if moved:
+            ctx.out(f"the damaged corpus was kept as {moved}")
+        ctx.out(f"corpus rebuilt: {count} papers")
+    report = doctor.check(home)
+    for line in report.ok:
+        ctx.out(f"ok       {line}")
+    for line in report.problems:
+        ctx.out(f"problem  {line}")
+    for line in report.advice:
+        ctx.out(f"advice   {line}")
+    return 1 if report.problems else 0

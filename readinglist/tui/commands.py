@@ -1,0 +1,45 @@
+"""Command palette: go to a paper by its title."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.content import Content
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from readinglist.tui.app import ReadingListApp
+
+MAX_HITS = 20
+
+
+class PaperCommands(Provider):
+    """``Go to: <title>``: searches titles through the same index as the filter."""
+
+    async def search(self, query: str) -> Hits:
+        app: ReadingListApp = self.app  # type: ignore[assignment]
+        words = query.strip()
+        if not words:
+            return
+        from readinglist.core.query import QueryError, parse_query
+
+        safe = " ".join(f'title:"{w}"' for w in words.replace('"', " ").split())
+        try:
+            parsed = parse_query(safe)
+        except QueryError:
+            return
+        matcher = self.matcher(query)
+        for position in list(app.index.search(parsed, sort="relevance"))[:MAX_HITS]:
+            paper = app.papers[position]
+            title = Text("Go to: ") + Text(paper.title)
+            yield Hit(
+                max(matcher.match(paper.title), 0.01),
+                title,
+                partial(app.go_to_paper, paper.id),
+                help=Content(", ".join(paper.authors[:3]) or paper.id),
+            )
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit("Go to paper…", lambda: None, help="Type words of a title")

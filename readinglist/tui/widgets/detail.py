@@ -1,0 +1,82 @@
+"""The detail pane: every field of the highlighted paper, as plain text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from readinglist.core.links import arxiv_search_url
+from readinglist.core.model import Annotation, Paper
+
+
+def describe(paper: Paper, annotation: Annotation) -> Text:
+    """Rich ``Text`` built piece by piece: paper text is never parsed as markup."""
+    text = Text()
+    text.append(paper.title, style="bold")
+    text.append("\n\n")
+
+    def field(label: str, value: str, style: str = "") -> None:
+        text.append(f"{label:<10}", style="dim")
+        text.append(value or "—", style=style)
+        text.append("\n")
+
+    authors = ", ".join(paper.authors)
+    if paper.authors_truncated:
+        authors += " et al."
+    field("authors", authors)
+    field("affil.", ", ".join(paper.affiliations))
+    field("category", paper.category or "")
+    date = paper.date or ""
+    if paper.date and paper.date_inferred:
+        date += " (year inferred)"
+    field("date", date)
+    if paper.arxiv_id:
+        field("arXiv", paper.arxiv_url or "", style="underline")
+        source = paper.provenance.get("arxiv_id", {})
+        if source:
+            how = source.get("match") or source.get("source") or ""
+            field("", f"resolved by {how}" if how else "resolved", style="dim")
+    else:
+        field("arXiv", "not resolved — o opens a title search", style="italic")
+    for kind, label in (("code", "code"), ("project", "project"), ("other", "link")):
+        for url in paper.links.get(kind, []):
+            field(label, url, style="underline" if kind == "code" else "")
+    if paper.has_code and not paper.links.get("code"):
+        field("code", "the listing says it has code (link unknown)", style="italic")
+    field("id", paper.id, style="dim")
+    field("listings", ", ".join(paper.listings), style="dim")
+    text.append("\n")
+    field("star", "★ starred" if annotation.star else "no", style="bold yellow" if annotation.star else "")
+    field("status", annotation.status)
+    field("tags", ", ".join(annotation.tags))
+    if annotation.note:
+        text.append("note\n", style="dim")
+        text.append(annotation.note, style="italic")
+        text.append("\n")
+    else:
+        field("note", "")
+    text.append("\n")
+    text.append(paper.abstract or "(no abstract in the listing)")
+    return text
+
+
+class PaperDetail(VerticalScroll, can_focus=False):
+    DEFAULT_CSS = """
+    PaperDetail { padding: 0 1; }
+    PaperDetail > Static { width: 1fr; }
+    """
+
+    def compose(self):
+        yield Static(Text("No paper selected.", style="dim"), id="detail-body")
+
+    def show(self, paper: Paper | None, annotation: Annotation | None) -> None:
+        body = self.query_one("#detail-body", Static)
+        if paper is None:
+            body.update(Text("No paper matches the filter.", style="dim"))
+        else:
+            body.update(describe(paper, annotation or Annotation()))
+        self.scroll_home(animate=False)
+
+
+__all__ = ["PaperDetail", "describe", "arxiv_search_url"]

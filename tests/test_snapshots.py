@@ -1,0 +1,66 @@
+"""Pictures of the app (pytest-textual-snapshot). Update with --snapshot-update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from readinglist.core.store import Store
+from tests.tui_helpers import make_app, settle
+
+SIZE = (140, 40)
+
+
+def _app(tmp_path: Path):
+    store = Store.open(tmp_path / "home", year=2026)
+    return make_app(tmp_path / "home", store=store)[0]
+
+
+def test_main_screen(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=settle)
+
+
+def test_filtered_view(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"author:xu has:code")
+        await settle(pilot)
+        await pilot.press("enter")
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_empty_result(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"zzzqqq")
+        await settle(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_note_editor(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", *"Compare with MAE; [red]not markup[/red]")
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_tag_editor(snap_compare, tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    app.store.set_tags(app.papers[3].id, ["llm", "survey"])
+    app.annotations = dict(app.store.annotations())
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("t", *"to-read l")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,247 @@
+"""The app driven by its keys: what the store, clipboard and browser receive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from readinglist.core.errors import StoreError
+from readinglist.core.store import Store
+from readinglist.tui.screens.choose import ChooseLink
+from readinglist.tui.screens.confirm import ConfirmScreen
+from readinglist.tui.screens.note import NoteEditor
+from readinglist.tui.screens.tags import TagEditor
+from readinglist.core.links import arxiv_search_url
+from tests.tui_helpers import make_app, settle
+
+
+async def go_to(pilot, title: str) -> None:
+    await pilot.press("slash", *f'title:"{title}"', "enter")
+    await settle(pilot)
+    assert pilot.app.current.title == title
+
+SIZE = (140, 40)
+
+
+@pytest.fixture(autouse=True)
+def _no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    copied: list[str] = []
+    monkeypatch.setattr("pyperclip.copy", copied.append)
+    return copied
+
+
+async def test_star_and_status_are_saved_at_once_and_survive_relaunch(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        pid = app.current.id
+        await pilot.press("s", "r", "r")
+        assert app.store.annotation(pid).star
+        assert app.store.annotation(pid).status == "read"
+        await pilot.press("r")
+        assert app.store.annotation(pid).status == "unread"
+    again = Store.open(tmp_path)
+    assert again.annotation(pid).star and again.annotation(pid).status == "unread"
+
+
+async def test_tags_editor_completes_existing_tags(tmp_path: Path) -> None:
+    store = Store.open(tmp_path, year=2026)
+    store.set_tags(store.papers()[10].id, ["vision-language"])
+    app, _ = make_app(tmp_path, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.current.id
+        await pilot.press("t")
+        assert isinstance(app.screen, TagEditor)
+        await pilot.press(*"todo vis", "right", "enter")
+        assert app.store.annotation(pid).tags == ["todo", "vision-language"]
+        assert "vision-language" in str(app.main_screen.query_one("#detail-body").render())
+
+
+async def test_note_is_saved_with_ctrl_s_and_shown_as_plain_text(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.current.id
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press(*"See [bold]x[/bold]")
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, NoteEditor)
+        assert app.store.annotation(pid).note == "See [bold]x[/bold]"
+        detail = app.main_screen.query_one("#detail-body").render()
+        assert "See [bold]x[/bold]" in str(detail)
+
+
+async def test_escape_asks_before_discarding_an_unsaved_note(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.current.id
+        await pilot.press("n", *"draft", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == "draft"
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, (NoteEditor, ConfirmScreen))
+        assert app.store.annotation(pid).note == ""
+
+
+async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = make_app(tmp_path)
+
+    def broken(pid: str, note: str) -> None:
+        raise StoreError("cannot write annotations.json: No space left on device; nothing was changed")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app.store, "set_note", broken)
+        await pilot.press("n", *"precious words", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == "precious words"
+        assert any("No space left" in n.message for n in app._notifications)
+
+
+async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) -> None:
+    app, opened = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper = app.current
+        await pilot.press("o")
+        assert opened[-1] == arxiv_search_url(paper.title)
+        assert opened[-1].startswith("https://arxiv.org/search/?query=")
+        await pilot.press("p")
+        assert len(opened) == 1  # no PDF without an arXiv id
+        app.store.update_papers({paper.id: {"arxiv_id": "2207.06405"}})
+        app.reload_papers([paper.id])
+        await pilot.press("o", "p")
+        assert opened[-2:] == ["https://arxiv.org/abs/2207.06405", "https://arxiv.org/pdf/2207.06405"]
+
+
+async def test_code_link_opens_and_copies(tmp_path: Path, _no_system_clipboard: list[str]) -> None:
+    app, opened = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "Masked Autoencoders that Listen")
+        await pilot.press("c")
+        assert opened == ["https://github.com/facebookresearch/AudioMAE"]
+        await pilot.press("Y")
+        await settle(pilot)
+        assert app.clipboard == "https://github.com/facebookresearch/AudioMAE"
+        assert _no_system_clipboard == ["https://github.com/facebookresearch/AudioMAE"]
+        await pilot.press("y")
+        assert app.clipboard.startswith("https://arxiv.org/search/?query=")
+        assert any("Copied arXiv search link" in n.message for n in app._notifications)
+
+
+async def test_several_code_links_ask_which(tmp_path: Path) -> None:
+    app, opened = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.current.links["code"] = ["https://github.com/a/one", "https://gitlab.com/b/two"]
+        await pilot.press("c")
+        assert isinstance(app.screen, ChooseLink)
+        await pilot.press("down", "enter")
+        assert opened == ["https://gitlab.com/b/two"]
+
+
+async def test_only_http_links_are_ever_opened(tmp_path: Path) -> None:
+    app, opened = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.current.links["code"] = ["javascript:alert(1)"]
+        await pilot.press("c")
+        app.open_link("file:///etc/passwd")
+        await pilot.pause()
+        assert opened == []
+        assert sum("Refused" in n.message for n in app._notifications) == 2
+
+
+async def test_filter_as_you_type_shows_matches_and_count(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"title:clip")
+        await settle(pilot)
+        titles = [app.papers[i].title for i in app.rows]
+        assert titles and all("clip" in t.lower() for t in titles)
+        assert len(titles) < 413
+        status = str(app.main_screen.query_one("#status-line").render())
+        assert f"{len(titles)} of 413 papers" in status and "filter: title:clip" in status
+        await pilot.press("enter", "s")  # back in the list, keys act on papers again
+        assert app.store.annotation(app.current.id).star
+        await pilot.press("escape")  # clears the filter
+        await settle(pilot)
+        assert len(app.rows) == 413
+
+
+async def test_malformed_query_shows_a_hint_and_keeps_the_list(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"clip")
+        await settle(pilot)
+        shown = list(app.rows)
+        await pilot.press(*' "unclosed')
+        await settle(pilot)
+        hint = app.main_screen.query_one("#query-hint")
+        assert hint.has_class("shown") and "quote" in str(hint.render()).lower()
+        assert app.rows == shown
+
+
+async def test_navigation_keys(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("G")
+        assert app.paper_list.cursor == 412
+        await pilot.press("k", "up")
+        assert app.paper_list.cursor == 410
+        await pilot.press("g")
+        assert app.paper_list.cursor == 0 and app.current.id == app.papers[app.rows[0]].id
+
+
+async def test_palette_goes_to_a_paper_by_title(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"llama herd")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current.title == "The Llama 3 Herd of Models"
+
+
+async def test_keymap_from_config_rebinds_a_key(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path, config={"keymap": {"paper.star": "x"}})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        assert app.store.annotation(app.current.id).star
+
+
+async def test_changes_from_another_instance_appear(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        other = Store.open(tmp_path)
+        other.set_star(app.current.id, True)
+        app._check_external_changes()
+        assert app.annotation_of(app.current.id).star
+
+
+async def test_help_lists_keys(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        from readinglist.tui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

@@ -1,0 +1,72 @@
+"""Resolving from the app: E on a paper, progress, the list updating."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from readinglist.core.enrich.client import PoliteClient
+from readinglist.core.enrich.settings import load_settings
+from readinglist.core.config import Config
+from readinglist.core.store import Store
+from readinglist.tui.app import ReadingListApp
+from tests.test_enrich_runner import Services
+from tests.tui_helpers import Opened, settle
+
+NETWORK = {
+    "arxiv_api": "https://arxiv.test/api/query",
+    "hf_api": "https://hf.test/api",
+    "s2_api": "https://s2.test/graph/v1",
+    "arxiv_delay": 0,
+}
+
+
+def _app(tmp_path: Path, services: Services) -> tuple[ReadingListApp, Opened]:
+    config = Config(data={"network": NETWORK})
+    client = PoliteClient(load_settings(NETWORK, environ={}), transport=httpx.MockTransport(services.handler))
+    opened = Opened()
+    app = ReadingListApp(Store.open(tmp_path, year=2026), config, opener=opened, http_client=client)
+    return app, opened
+
+
+async def test_resolve_highlighted_paper_updates_detail_and_links(tmp_path: Path) -> None:
+    services = Services()
+    app, opened = _app(tmp_path, services)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'title:"masked autoencoders that listen"', "enter")
+        await settle(pilot)
+        pid = app.current.id
+        await pilot.press("E")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert app.current.arxiv_id == "2207.06405"
+        assert Store.open(tmp_path).paper(pid).arxiv_id == "2207.06405"
+        assert "https://arxiv.org/abs/2207.06405" in str(app.main_screen.query_one("#detail-body").render())
+        assert any("Resolve finished: 1 resolved" in n.message for n in app._notifications)
+        await pilot.press("o")
+        assert opened == ["https://arxiv.org/abs/2207.06405"]
+        # has:arxiv sees the new id without a restart.
+        await pilot.press("slash", "ctrl+u", *"has:arxiv", "enter")
+        await settle(pilot)
+        assert [app.papers[i].id for i in app.rows] == [pid]
+
+
+async def test_offline_resolve_is_one_message_and_changes_nothing(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("network unreachable", request=request)
+
+    services = Services()
+    services.handler = refuse  # type: ignore[method-assign]
+    app, _ = _app(tmp_path, services)
+    before = (tmp_path / "corpus.json").read_bytes()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1 and "Resolve failed" in errors[0]
+        assert app.enrich_cancel is None
+    assert (tmp_path / "corpus.json").read_bytes() == before
