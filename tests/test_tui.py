@@ -245,3 +245,18 @@ async def test_help_lists_keys(tmp_path: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(tmp_path: Path) -> None:
+    """A fast typist (or a paste) sends "/clip" before any redraw."""
+    from textual import events
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/"), ("t", "t"), ("i", "i"), ("t", "t"), ("l", "l"), ("e", "e"), ("colon", ":"), ("c", "c"), ("l", "l"), ("i", "i"), ("p", "p")]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.widget("#filter", Input).value == "title:clip"
+        assert not isinstance(app.screen, TagEditor)
+        assert app.query_text == "title:clip"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 import webbrowser
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -60,11 +61,16 @@ KEY_HELP = [
 class MainScreen(Screen):
     """Kept separate from the App so modal screens stack above it."""
 
+    AUTO_FOCUS = "PaperList"  # keys act on papers at once; / goes to the filter
+
     def compose(self) -> ComposeResult:
         app: ReadingListApp = self.app  # type: ignore[assignment]
         yield Input(
             placeholder="Filter: words  \"phrase\"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x",
             id="filter",
+            # Selecting on focus happens after a refresh and would swallow
+            # what was typed in the same burst as "/".
+            select_on_focus=False,
         )
         yield Static(id="query-hint")
         with Horizontal(id="body"):
@@ -81,7 +87,7 @@ class MainScreen(Screen):
 
 
 class ReadingListApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "readinglist"
     COMMANDS = App.COMMANDS | {PaperCommands}
 
@@ -128,6 +134,7 @@ class ReadingListApp(App[int]):
         self.rows: list[int] = []
         self.query_error: str | None = None
         self.enrich_cancel: threading.Event | None = None
+        self.filter_keys = {"slash"}  # see PaperList.on_key
         theme = self.config.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
@@ -150,6 +157,8 @@ class ReadingListApp(App[int]):
         keymap = self.config.section("keymap")
         if keymap:
             self.set_keymap({str(k): str(v) for k, v in keymap.items()})
+            if "app.filter" in keymap:
+                self.filter_keys = {k.strip() for k in str(keymap["app.filter"]).split(",")}
         self.paper_list.focus()
         self.run_filter("")
         self.set_interval(EXTERNAL_CHECK_S, self._check_external_changes)
@@ -237,7 +246,9 @@ class ReadingListApp(App[int]):
     # --- navigation ------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.widget("#filter", Input).focus()
+        # Synchronous, unlike Widget.focus(): keys typed right after "/" in
+        # the same burst must land in the filter, not on the list.
+        self.main_screen.set_focus(self.widget("#filter", Input))
 
     def action_back(self) -> None:
         if self.enrich_cancel is not None:

@@ -48,7 +48,12 @@ async def _note(pilot) -> None:
     app.store.set_star(pid, True)
     app.annotations = dict(app.store.annotations())
     app._annotation_changed(pid, app.store.annotation(pid))
-    await pilot.press("n")
+    await pilot.pause()
+
+
+async def _note_editor(pilot) -> None:
+    await _note(pilot)
+    await pilot.press("n", "end", *"\nSee also AudioMAE on VGGSound.")
     await pilot.pause()
 
 
@@ -62,6 +67,7 @@ SHOTS: dict[str, Callable[[object], Awaitable[None]]] = {
     "main": _main,
     "filter": _filter,
     "detail-note": _note,
+    "note-editor": _note_editor,
     "help": _help,
 }
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -16,6 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Input
 
 from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
 
@@ -150,6 +152,21 @@ class PaperList(ScrollView, can_focus=True):
 
     def action_bottom(self) -> None:
         self.cursor = len(self.rows) - 1
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys of a burst ("/clip" typed fast or pasted) are all queued here
+        # before an app binding could move the focus. So "/" moves it here,
+        # at once, and the keys queued after it go to the filter.
+        if event.key in getattr(self.app, "filter_keys", ()):
+            event.stop()
+            event.prevent_default()
+            self.app.action_focus_filter()  # type: ignore[attr-defined]
+            return
+        target = self.app.focused
+        if target is not self and isinstance(target, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            target.insert_text_at_cursor(event.character)
 
     def on_click(self, event) -> None:
         row = int(self.scroll_offset.y) + event.y
