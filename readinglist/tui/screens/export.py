@@ -35,15 +35,15 @@ class ExportDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         starred = sum(1 for a in self.owner.annotations.values() if a.star)
         shown = len(self.owner.rows)
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog export"):
             yield Static(Text("Export", style="bold"), classes="dialog-title")
             with Horizontal(classes="export-row"):
                 with RadioSet(id="format"):
                     yield RadioButton("BibTeX", value=True, id="bib")
                     yield RadioButton("Markdown", id="md")
                 with RadioSet(id="scope"):
-                    yield RadioButton(f"Starred papers ({starred})", value=True, id="starred")
-                    yield RadioButton(f"Current filter ({shown})", id="filtered")
+                    yield RadioButton(f"Starred ({starred})", value=True, id="starred")
+                    yield RadioButton(f"Filtered ({shown})", id="filtered")
                 with RadioSet(id="destination"):
                     yield RadioButton("File", value=True, id="file")
                     yield RadioButton("Clipboard", id="clipboard")

@@ -194,7 +194,10 @@ class PaperList(ScrollView, can_focus=True):
         annotation = self.annotation_of(paper.id) or DEFAULT_ANNOTATION
         title_width = max(10, width - FIXED)
         line = Text(no_wrap=True, end="")
-        line.append(STAR_GLYPH + " " if annotation.star else "  ", style="bold yellow" if annotation.star else "")
+        # Yellow vanishes on the cursor's accent background: the cursor row
+        # keeps the star in its own foreground colour.
+        star_style = "bold" if is_cursor else "bold yellow"
+        line.append(STAR_GLYPH + " " if annotation.star else "  ", style=star_style if annotation.star else "")
         line.append(STATUS_GLYPH.get(annotation.status, "·") + " ", style="cyan" if annotation.status == "reading" else ("green" if annotation.status == "read" else "dim"))
         line.append_text(_cell(paper.title, title_width))
         line.append(" ")
