@@ -588,3 +588,35 @@ def test_searches_and_updates_while_the_word_index_builds() -> None:
     assert index.text_indexed
     assert sorted(index.search("marker")) == sorted(list(range(0, 60, 3)) + list(range(1, 61, 3)))
     assert index.search('abstract:"marker3 appears"') == [3]
+
+
+# --- the synthetic corpus the benchmarks use ----------------------------------------
+
+
+def test_synthetic_corpus_is_deterministic_whatever_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    script = "from readinglist.core.synth import synthetic_papers; print([p.to_dict() for p in synthetic_papers(30, 5)])"
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert synthetic_papers(30, 5) == synthetic_papers(30, 5)
+    assert synthetic_papers(30, 5) != synthetic_papers(30, 6)
+
+
+def test_synthetic_corpus_has_the_shape_of_real_listings() -> None:
+    papers = synthetic_papers(500, seed=1)
+    assert len({p.id for p in papers}) == 500
+    assert all(3 <= len(p.authors) <= 12 for p in papers)
+    assert 60 <= sum(len(p.title) for p in papers) / 500 <= 100
+    assert 1000 <= sum(len(p.abstract) for p in papers) / 500 <= 1500
+    years = {p.year for p in papers}
+    assert None in years and min(y for y in years if y) == 2018 and max(y for y in years if y) == 2026
+    assert 0.3 < sum(p.has_code for p in papers) / 500 < 0.5
+    assert all(p.code_links for p in papers if p.has_code)
+    assert {p.category for p in papers} >= {"cs.CV", "cs.LG", "cs.CL", "stat.ML"}
+    assert any(not p.title.isascii() or not "".join(p.authors).isascii() for p in papers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from readinglist.core.errors import UserError
@@ -140,3 +142,32 @@ def test_query_error_is_a_one_line_user_error() -> None:
 
 def test_sorts_offered() -> None:
     assert SORTS == ("relevance", "date", "title", "changed", "starred")
+
+
+def _doc_table(header: str) -> list[tuple[str, str]]:
+    """Rows of the table in docs/query.md whose header line is ``header``."""
+    lines = (Path(__file__).resolve().parent.parent / "docs" / "query.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(header) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        query, text = (cell.strip() for cell in line.strip("|").split(" | ", 1))
+        rows.append((query.strip("`"), text))
+    return rows
+
+
+def test_every_documented_example_parses() -> None:
+    examples = _doc_table("| query | finds |")
+    assert len(examples) > 20
+    for query, _ in examples:
+        assert parse_query(query).terms, query
+
+
+def test_every_documented_mistake_gives_the_documented_message() -> None:
+    mistakes = _doc_table("| query | message |")
+    assert len(mistakes) > 5
+    for query, message in mistakes:
+        with pytest.raises(QueryError) as caught:
+            parse_query(query)
+        assert caught.value.message == message, query

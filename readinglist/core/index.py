@@ -35,9 +35,9 @@ _ASCII_WORDS = str.maketrans({chr(c): (chr(c) if chr(c).isalnum() else " ") for 
 _TO_ASCII = bytes.maketrans(b"\x00\x01", b"01")
 _EXPAND = tuple(bytes((byte >> bit) & 1 for bit in range(8)) for byte in range(256))
 _AFTER_ALL = "\U0010ffff"  # sorts after every word character
-_AUTHOR_SEPARATOR = " ; "  # not a word, so phrases never run from one author into the next
+_PART_SEPARATOR = " ; "  # not a word, so a phrase never runs from one author or tag into the next
 _CACHE_SIZE = 256
-_BUILD_CHUNK = 8192
+_BUILD_CHUNK = 32768
 
 
 # --- sets of papers as bitsets ------------------------------------------------
@@ -96,7 +96,7 @@ def _authors_text(authors: Sequence[str], cache: dict[str, str]) -> str:
         if part is None:
             part = cache[name] = _normalized(name).strip()
         parts.append(part)
-    return f" {_AUTHOR_SEPARATOR.join(parts)} " if parts else " "
+    return f" {_PART_SEPARATOR.join(parts)} " if parts else " "
 
 
 def _text_of(field: str, paper: Paper, cache: dict[str, str]) -> str:
@@ -241,7 +241,8 @@ class SearchIndex:
         self._pos = sorted(range(n), key=dates.__getitem__, reverse=True)
         self._date_of = [dates[pos] for pos in self._pos]
         self._stale_dates = False  # a date changed: numbers are no longer in date order
-        self._rank: list[int] | None = None  # each number's place by date, once stale
+        self._order: list[int] = []  # numbers newest first, once stale
+        self._rank: list[int] | None = None  # each number's place in _order
         self._iid_by_id = {self._papers[pos].id: iid for iid, pos in enumerate(self._pos)}
         id_order = sorted((_fold(paper_id), iid) for paper_id, iid in self._iid_by_id.items())
         self._id_keys = [key for key, _ in id_order]
@@ -374,7 +375,7 @@ class SearchIndex:
         if note:
             self._noted.add(iid)
         if tags or note:
-            tag_words = _AUTHOR_SEPARATOR.join(_normalized(tag).strip() for tag in tags)
+            tag_words = _PART_SEPARATOR.join(_normalized(tag).strip() for tag in tags)
             folded_tags = tuple(" ".join(_fold(tag).split()) for tag in tags)
             self._annotation_text[iid] = (f" {tag_words} ", _normalized(note), folded_tags)
 
@@ -572,7 +573,7 @@ class SearchIndex:
             return self._positions(groups)
         order = self._by_title() if sort == "title" else self._by_change()
         flags = _flags(result, self._n)
-        first = [self._pos[iid] for iid in order if flags[iid]]
+        first = list(compress(map(self._pos.__getitem__, order), map(flags.__getitem__, order)))
         if sort == "title":
             return first
         return first + self._positions([result & ~_bits_of_few(order, self._n)])
@@ -580,34 +581,41 @@ class SearchIndex:
     def _positions(self, groups: Iterable[int]) -> list[int]:
         """Each group's papers newest first, one group after the other."""
         n = self._n
-        rank = self._date_rank()
         out: list[int] = []
         for bits in groups:
             if not bits:
                 continue
-            if rank is None:
-                out.extend(compress(self._pos, _flags(bits, n)))
+            flags = _flags(bits, n)
+            if not self._stale_dates:
+                out.extend(compress(self._pos, flags))
+                continue
+            order, rank = self._date_order()
+            if bits.bit_count() * 16 < n:
+                iids = sorted(compress(range(n), flags), key=rank.__getitem__)
             else:
-                iids = sorted(compress(range(n), _flags(bits, n)), key=rank.__getitem__)
-                out.extend(map(self._pos.__getitem__, iids))
+                iids = compress(order, map(flags.__getitem__, order))
+            out.extend(map(self._pos.__getitem__, iids))
         return out
 
-    def _date_rank(self) -> list[int] | None:
-        """None while paper numbers are in date order; else each number's place."""
-        if not self._stale_dates:
-            return None
+    def _date_order(self) -> tuple[list[int], list[int]]:
+        """Paper numbers newest first, and each number's place in that list.
+
+        Only needed once a date has changed: before, numbers are in date order.
+        """
         if self._rank is None:
             order = sorted(range(self._n), key=self._pos.__getitem__)
             order.sort(key=self._date_of.__getitem__, reverse=True)
             rank = [0] * self._n
             for place, iid in enumerate(order):
                 rank[iid] = place
-            self._rank = rank
-        return self._rank
+            self._order, self._rank = order, rank
+        return self._order, self._rank
 
     def _newest_first(self, iids: Iterable[int]) -> list[int]:
-        rank = self._date_rank()
-        return sorted(iids, key=rank.__getitem__) if rank is not None else sorted(iids)
+        if not self._stale_dates:
+            return sorted(iids)
+        rank = self._date_order()[1]
+        return sorted(iids, key=rank.__getitem__)
 
     def _by_title(self) -> list[int]:
         if self._title_order is None:
