@@ -184,14 +184,27 @@ async def test_malformed_query_shows_a_hint_and_keeps_the_list(tmp_path: Path) -
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"clip")
+        await pilot.press("slash", *"clip year:2023")
         await settle(pilot)
         shown = list(app.rows)
-        await pilot.press(*' "unclosed')
+        assert shown and all(app.papers[i].year == 2023 for i in shown)
+        await pilot.press("x")
         await settle(pilot)
         hint = app.main_screen.query_one("#query-hint")
-        assert hint.has_class("shown") and "quote" in str(hint.render()).lower()
+        assert hint.has_class("shown") and "year" in str(hint.render()).lower()
         assert app.rows == shown
+        assert "query not applied" in str(app.main_screen.query_one("#status-line").render())
+
+
+async def test_a_phrase_being_typed_filters_before_its_closing_quote(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'"masked autoenc')
+        await settle(pilot)
+        titles = [app.papers[i].title for i in app.rows]
+        assert "Masked Autoencoders that Listen" in titles
+        assert not app.main_screen.query_one("#query-hint").has_class("shown")
 
 
 async def test_navigation_keys(tmp_path: Path) -> None:

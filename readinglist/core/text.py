@@ -48,6 +48,8 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
 
 def fold(text: str) -> str:
     """Casefold and strip accents: the form searched and compared."""
+    if text.isascii():
+        return text.lower()  # the common case, and ten times faster
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()

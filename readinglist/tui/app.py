@@ -128,6 +128,7 @@ class ReadingListApp(App[int]):
         self.papers: list[Paper] = store.papers()
         self.annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
         self.query_text = ""
         default_sort = str(self.config.get("default_sort", "relevance"))
         self.sort = default_sort if default_sort in SORTS else "relevance"
@@ -143,11 +144,20 @@ class ReadingListApp(App[int]):
 
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            from readinglist.core.index import SearchIndex
+        # Built on first use (by the first filter worker), once: two workers
+        # may ask at the same time.
+        with self._index_lock:
+            if self._index is None:
+                from readinglist.core.index import SearchIndex
 
-            self._index = SearchIndex(self.papers, self.annotations)
+                self._index = SearchIndex(self.papers, self.annotations)
         return self._index
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_word_index(self) -> None:
+        """Word postings make large corpora fast to filter; until they exist
+        the index scans the folded text, correctly but more slowly."""
+        self.index.index_text()
 
     def get_default_screen(self) -> Screen:
         self.main_screen = MainScreen()
@@ -161,6 +171,7 @@ class ReadingListApp(App[int]):
                 self.filter_keys = {k.strip() for k in str(keymap["app.filter"]).split(",")}
         self.paper_list.focus()
         self.run_filter("")
+        self._build_word_index()
         self.set_interval(EXTERNAL_CHECK_S, self._check_external_changes)
 
     @property
@@ -201,9 +212,15 @@ class ReadingListApp(App[int]):
         try:
             query = parse_query(text)
         except QueryError as exc:
-            if not worker.is_cancelled:
-                self.call_from_thread(self._show_query_error, text, str(exc))
-            return
+            try:
+                # A phrase being typed ("masked auto) is a phrase, not an error.
+                query = parse_query(text + '"') if text.count('"') % 2 else None
+            except QueryError:
+                query = None
+            if query is None:
+                if not worker.is_cancelled:
+                    self.call_from_thread(self._show_query_error, text, str(exc))
+                return
         rows = self.index.search(query, sort=sort)
         if not worker.is_cancelled:
             self.call_from_thread(self._show_rows, text, list(rows))

@@ -33,12 +33,12 @@ def describe(paper: Paper, annotation: Annotation) -> Text:
     field("date", date)
     if paper.arxiv_id:
         field("arXiv", paper.arxiv_url or "", style="underline")
-        source = paper.provenance.get("arxiv_id", {})
-        if source:
-            how = source.get("match") or source.get("source") or ""
-            field("", f"resolved by {how}" if how else "resolved", style="dim")
+        field("", _how_resolved(paper), style="dim")
     else:
         field("arXiv", "not resolved — o opens a title search", style="italic")
+        record = paper.provenance.get("enrich") or {}
+        if record.get("reason"):
+            field("", f"resolve tried: {record['reason']}", style="dim")
     for kind, label in (("code", "code"), ("project", "project"), ("other", "link")):
         for url in paper.links.get(kind, []):
             field(label, url, style="underline" if kind == "code" else "")
@@ -59,6 +59,20 @@ def describe(paper: Paper, annotation: Annotation) -> Text:
     text.append("\n")
     text.append(paper.abstract or "(no abstract in the listing)")
     return text
+
+
+def _how_resolved(paper: Paper) -> str:
+    """Where the arXiv id came from, and how sure the match was."""
+    source = paper.provenance.get("arxiv_id") or {}
+    if not source:
+        return "from the listing"
+    if source.get("source") == "user":
+        return "set by you"
+    how = f"{source.get('match', '')} title match".strip() if source.get("match") else "found"
+    score = source.get("score")
+    if isinstance(score, (int, float)) and source.get("match") != "exact":
+        how += f" (score {score:.2f})"
+    return f"{how} via {source.get('source', 'arXiv')}"
 
 
 class PaperDetail(VerticalScroll, can_focus=False):
