@@ -139,3 +139,30 @@ def test_unreadable_home_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="not a directory"):
         Store.open(blocker)
+
+
+def test_threads_of_one_process_take_turns_on_the_write_lock(store: Store) -> None:
+    """The app's main thread and its resolve worker both write the store."""
+    import threading
+
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def writer(n: int) -> None:
+        for _ in range(20):
+            with store.lock:
+                inside.append(n)
+                if len(inside) > 1:
+                    overlaps.append(n)
+                threading.Event().wait(0.001)
+                inside.remove(n)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    with store.lock:  # and it is free again, re-entrant in one thread
+        with store.lock:
+            assert store.lock.holder() is not None

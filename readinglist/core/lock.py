@@ -8,6 +8,7 @@ writes its pid into the file so a waiting process can say who holds it.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -20,13 +21,19 @@ except ImportError:  # pragma: no cover - Windows: no cross-process lock
 
 
 class StoreLock:
-    """Re-entrant within one object; waits up to ``timeout`` seconds."""
+    """Re-entrant within one thread; waits up to ``timeout`` seconds.
+
+    Threads of one process (the app and its resolve worker) take turns on an
+    in-process lock first: flock alone would let a second thread through the
+    re-entrancy counter without holding anything.
+    """
 
     def __init__(self, path: Path, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
         self._fd: int | None = None
         self._depth = 0
+        self._thread_lock = threading.RLock()
 
     def holder(self) -> int | None:
         try:
@@ -36,6 +43,15 @@ class StoreLock:
         return int(text) if text.isdigit() else None
 
     def __enter__(self) -> StoreLock:
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise StoreError(f"the store at {self.path.parent} is busy in this process; try again")
+        try:
+            return self._enter_locked()
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def _enter_locked(self) -> StoreLock:
         if self._depth:
             self._depth += 1
             return self
@@ -65,12 +81,15 @@ class StoreLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        if self._depth or self._fd is None:
-            return
-        fd, self._fd = self._fd, None
         try:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            self._depth -= 1
+            if self._depth or self._fd is None:
+                return
+            fd, self._fd = self._fd, None
+            try:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
         finally:
-            os.close(fd)
+            self._thread_lock.release()
