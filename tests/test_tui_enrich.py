@@ -70,3 +70,31 @@ async def test_offline_resolve_is_one_message_and_changes_nothing(tmp_path: Path
         assert len(errors) == 1 and "Resolve failed" in errors[0]
         assert app.enrich_cancel is None
     assert (tmp_path / "corpus.json").read_bytes() == before
+
+
+async def test_escape_cancels_a_resolve_run_and_keeps_what_was_saved(tmp_path: Path) -> None:
+    import time
+
+    from tests.test_enrich_runner import fixture
+
+    def slow_arxiv(params: dict[str, str]) -> httpx.Response:
+        time.sleep(0.2)
+        return httpx.Response(200, content=fixture("arxiv/batch_three_hits.xml"))
+
+    services = Services(arxiv=slow_arxiv)
+    app, _ = _app(tmp_path, services)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.action_enrich_filtered()
+        await pilot.pause(0.1)
+        assert app.main_screen.query_one("EnrichPanel").has_class("running")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert app.enrich_cancel is None
+        assert not app.main_screen.query_one("EnrichPanel").has_class("running")
+        assert any(n.message.startswith("Resolve cancelled") for n in app._notifications)
+        assert services.count("arxiv") < 10  # 413 papers would take ~42 batches
+    resolved = [p for p in Store.open(tmp_path).papers() if p.arxiv_id]
+    assert {"Masked Autoencoders that Listen", "Demystifying CLIP Data"} <= {p.title for p in resolved}

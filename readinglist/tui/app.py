@@ -96,6 +96,7 @@ class ReadingListApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help", key_display="?", tooltip="Keys and filter language"),
         Binding("slash", "focus_filter", "Filter", id="app.filter", key_display="/", tooltip="Type to filter the list"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
+        Binding("ctrl+c", "cancel_work", "Cancel", show=False, id="app.cancel", tooltip="Cancel a resolve run"),
         Binding("s", "star", "Star", id="paper.star", tooltip="Star or unstar the paper"),
         Binding("r", "cycle_status", "Status", id="paper.status", tooltip="unread → reading → read"),
         Binding("t", "edit_tags", "Tags", id="paper.tags", tooltip="Edit tags"),
@@ -266,6 +267,12 @@ class ReadingListApp(App[int]):
         # Synchronous, unlike Widget.focus(): keys typed right after "/" in
         # the same burst must land in the filter, not on the list.
         self.main_screen.set_focus(self.widget("#filter", Input))
+
+    def action_cancel_work(self) -> None:
+        if self.enrich_cancel is not None:
+            self.action_back()
+        else:
+            self.action_help_quit()
 
     def action_back(self) -> None:
         if self.enrich_cancel is not None:
