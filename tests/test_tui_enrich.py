@@ -97,4 +97,5 @@ async def test_escape_cancels_a_resolve_run_and_keeps_what_was_saved(tmp_path: P
         assert any(n.message.startswith("Resolve cancelled") for n in app._notifications)
         assert services.count("arxiv") < 10  # 413 papers would take ~42 batches
     resolved = [p for p in Store.open(tmp_path).papers() if p.arxiv_id]
-    assert {"Masked Autoencoders that Listen", "Demystifying CLIP Data"} <= {p.title for p in resolved}
+    # What was resolved before the cancel is saved (which papers depends on timing).
+    assert resolved and {p.title for p in resolved} <= {"Masked Autoencoders that Listen", "Demystifying CLIP Data"}
