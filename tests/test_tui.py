@@ -273,3 +273,14 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(tmp_path: 
         assert app.widget("#filter", Input).value == "title:clip"
         assert not isinstance(app.screen, TagEditor)
         assert app.query_text == "title:clip"
+
+
+async def test_notifications_never_read_text_as_markup(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_link("javascript:[bold]alert(1)[/bold]")
+        app.main_screen.query_one("#detail").notify("[red]from a widget[/red]")
+        await pilot.pause()
+        assert [n.markup for n in app._notifications] == [False, False]
+        assert "[bold]alert(1)[/bold]" in list(app._notifications)[0].message

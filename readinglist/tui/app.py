@@ -143,6 +143,10 @@ class ReadingListApp(App[int]):
 
     # --- set-up ------------------------------------------------------------
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications quote paper titles, URLs and file names: never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     @property
     def index(self) -> SearchIndex:
         # Built on first use (by the first filter worker), once: two workers
