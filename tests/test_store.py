@@ -166,3 +166,22 @@ def test_threads_of_one_process_take_turns_on_the_write_lock(store: Store) -> No
     with store.lock:  # and it is free again, re-entrant in one thread
         with store.lock:
             assert store.lock.holder() is not None
+
+
+def test_an_older_schema_is_migrated_after_a_backup(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from readinglist.core import store as store_module
+
+    pid = store.papers()[0].id
+    store.set_note(pid, "written by schema 1")
+    before = store.annotations_path.read_bytes()
+
+    def to_v2(data: dict) -> None:
+        for record in data.get("annotations", {}).values():
+            record["note"] = record["note"].upper()
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store_module.MIGRATIONS, 1, to_v2)
+    upgraded = Store.open(store.home)
+    assert upgraded.annotation(pid).note == "WRITTEN BY SCHEMA 1"
+    assert json.loads(store.annotations_path.read_text())["_meta"]["schema"]["version"] == 2
+    assert (store.home / "annotations.json.schema1.bak").read_bytes() == before
