@@ -340,13 +340,17 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
 
 
 def _parse_author_list(text: str) -> tuple[list[str], bool] | None:
+    # Most candidate split points fail on the first name: check it first.
+    head = text.split(",", 1)[0]
+    if not _is_strict_name(_ET_AL.sub("", head) if "," not in text else head):
+        return None
     truncated = bool(_ET_AL.search(text))
     if truncated:
         text = _ET_AL.sub("", text)
     names = [n.strip() for n in text.split(",")]
     if not names or not all(names):
         return None
-    if not _is_strict_name(names[0]) or not all(_is_loose_name(n) for n in names[1:]):
+    if not all(_is_loose_name(n) for n in names[1:]):
         return None
     return names, truncated
 
@@ -376,6 +380,8 @@ def _is_name_token(token: str) -> bool:
     return True
 
 
+_NOT_IN_NAMES = re.compile(r"[:\d]")
+
+
 def _is_loose_name(name: str) -> bool:
-    tokens = name.split()
-    return 1 <= len(tokens) <= 6 and name[0].isupper() and ":" not in name and not any(ch.isdigit() for ch in name)
+    return name.count(" ") <= 5 and name[0].isupper() and not _NOT_IN_NAMES.search(name)

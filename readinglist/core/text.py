@@ -38,6 +38,8 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     """
     if not text:
         return ""
+    if text.isascii() and text.isprintable():
+        return text  # nothing to strip: the common case, skip the regexes
     text = _ESCAPE_SEQ.sub("", text)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -87,11 +89,12 @@ def paper_id(title: str) -> str:
 
 
 SAFE_SCHEMES = ("http", "https")
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def is_safe_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host and nothing hidden in it."""
-    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if not url or _URL_FORBIDDEN.search(url):
         return False
     try:
         parts = urlsplit(url)
