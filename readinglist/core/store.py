@@ -83,7 +83,8 @@ class AtomicJSONStorage(Storage):
                 f"cannot read {self.path}: {exc.strerror or exc}; fix its permissions, it was left untouched"
             ) from None
         try:
-            data = orjson.loads(raw)
+            with _no_gc():
+                data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise StoreError(
                 f"{self.path} is corrupt ({exc}); it was left untouched: run `readinglist doctor` "
