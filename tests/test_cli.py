@@ -157,3 +157,16 @@ def test_home_option_overrides_environment(home: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     assert run(home, "--home", str(other), "list", "--format", "tsv").returncode == 0
     assert (other / "corpus.json").exists() and not home.exists()
+
+
+def test_text_output_never_carries_terminal_escape_sequences(home: Path) -> None:
+    pid = first_id(home)
+    evil = "see \x1b]52;c;ZXZpbA==\x07 and \x1b[2J now\u202e"
+    assert run(home, "note", pid, evil).returncode == 0
+    assert run(home, "tag", pid, "+x\x1b[31m").returncode == 0
+    for args in (("show", pid), ("list", "--format", "tsv"), ("list",)):
+        result = run(home, *args)
+        assert result.returncode == 0
+        assert "\x1b" not in result.stdout and "\u202e" not in result.stdout, args
+    shown = run(home, "show", pid).stdout
+    assert "see  and  now" in shown

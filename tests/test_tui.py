@@ -94,7 +94,7 @@ async def test_escape_asks_before_discarding_an_unsaved_note(tmp_path: Path) -> 
 async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app, _ = make_app(tmp_path)
 
-    def broken(pid: str, note: str) -> None:
+    def broken(pid: str, note: str, **kwargs: object) -> None:
         raise StoreError("cannot write annotations.json: No space left on device; nothing was changed")
 
     async with app.run_test(size=SIZE) as pilot:

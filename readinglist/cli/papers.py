@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from readinglist.cli import add_common_options
 from readinglist.core.errors import UserError
 from readinglist.core.model import STATUSES
+from readinglist.core.text import clean_text
 
 if TYPE_CHECKING:
     from readinglist.cli import Context
@@ -159,7 +160,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         for p in papers:
             a = annotations.get(p.id, DEFAULT_ANNOTATION)
             row = (p.id, "*" if a.star else "", a.status, str(p.year or ""), p.category or "", p.first_author, p.title, ",".join(a.tags))
-            ctx.out("\t".join(_tsv(v) for v in row))
+            ctx.out("\t".join(_tsv(clean_text(v)) for v in row))
         return 0
     _print_table(ctx, papers, annotations)
     return 0
@@ -194,9 +195,9 @@ def _print_table(ctx: Context, papers: list[Paper], annotations: dict[str, Annot
             "★" if a.star else "",
             a.status,
             str(p.year or ""),
-            Text(p.category or ""),
-            Text(p.title),
-            Text(p.first_author),
+            Text(clean_text(p.category or "")),
+            Text(clean_text(p.title)),
+            Text(clean_text(p.first_author)),
         )
     console = Console(highlight=False, soft_wrap=False)
     console.print(table)
@@ -236,7 +237,9 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
         "",
         paper.abstract or "(no abstract)",
     ]
-    ctx.out("\n".join(lines))
+    # Text output goes to a terminal: no escape sequence from a paper or a
+    # note may reach it (JSON output escapes them by itself).
+    ctx.out("\n".join(clean_text(line, multiline=True) for line in lines))
     return 0
 
 
@@ -275,7 +278,7 @@ def run_tag(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store()
     pid = store.resolve_id(args.id)
     annotation = store.update_tags(pid, add, remove)
-    ctx.out(f"{pid} tags: {', '.join(annotation.tags) or '(none)'}")
+    ctx.out(f"{pid} tags: {clean_text(', '.join(annotation.tags)) or '(none)'}")
     return 0
 
 
@@ -316,4 +319,4 @@ def _edit_in_editor(current: str) -> str:
 
 def _title(store: Store, pid: str) -> str:
     paper = store.paper(pid)
-    return paper.title if paper else ""
+    return clean_text(paper.title) if paper else ""

@@ -28,6 +28,8 @@ from readinglist.core.text import clean_text, paper_id
 
 METADATA, DAILY, COMPACT = "metadata", "daily", "compact"
 MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_LINE_CHARS = 100_000  # abstracts run to ~3,000; anything this long is not a listing
+MAX_SPLIT_CHARS = 2_000  # a title and its author list; longer lines are not split
 
 CATEGORY_CODES = {
     "CV": "cs.CV",
@@ -100,7 +102,12 @@ def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = N
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ParseError(str(path), f"is {size // (1024 * 1024)} MB; listings over {MAX_FILE_BYTES // (1024 * 1024)} MB are refused")
-        raw = path.read_bytes()
+        # Read at most one byte past the cap: /dev/zero or a growing file
+        # must not exhaust memory before the size check.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ParseError(str(path), f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; listings that big are refused")
     except FileNotFoundError:
         raise ParseError(str(path), "no such file") from None
     except OSError as exc:
@@ -124,6 +131,11 @@ def decode(raw: bytes, listing: str) -> str:
 
 def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
     lines = [clean_text(line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ParseError(
+                listing, f"line {number} is {len(line):,} characters long; no listing line is longer than {MAX_LINE_CHARS:,}"
+            )
     layout = detect_layout(lines)
     if layout is None:
         raise ParseError(listing, "is not a listing in any known layout (metadata, daily or compact): no paper entries found")
@@ -328,6 +340,8 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
     if " · " in line:
         line, _, aff = line.rpartition(" · ")
         affiliations = [a.strip() for a in aff.split(",") if a.strip()]
+    if len(line) > MAX_SPLIT_CHARS:
+        return line.strip(), [], False, affiliations  # each try below is O(n): stay linear
     for pos in range(1, len(line)):
         if not line[pos].isupper() or line[pos - 1].isspace():
             continue

@@ -205,7 +205,14 @@ class Store:
         with store.lock:
             new = store._corpus_storage.read() is None
             store._check_schema(store._corpus_db, store._corpus_storage, new)
-            store._check_schema(store._ann_db, store._ann_storage, store._ann_storage.read() is None)
+            annotations_missing = store._ann_storage.read() is None
+            if annotations_missing and store.backups():
+                # Starting empty would hide the user's notes: the backups say there were some.
+                raise StoreError(
+                    f"{store.annotations_path} is missing, but {store.backup_dir} holds backups of it; "
+                    "run `readinglist doctor --restore` to restore the newest"
+                )
+            store._check_schema(store._ann_db, store._ann_storage, annotations_missing)
         if new and seed:
             store.import_files(bundled_listings(), year=year)
         if backup:
@@ -403,8 +410,17 @@ class Store:
 
         return self._annotate(pid, change)
 
-    def set_note(self, pid: str, note: str) -> Annotation:
-        return self._annotate(pid, lambda a: setattr(a, "note", note.rstrip()))
+    def set_note(self, pid: str, note: str, *, expected: str | None = None) -> Annotation:
+        """Set the note. With ``expected`` (the note the user started editing),
+        refuse with ``NoteConflict`` if another process saved a different one
+        meanwhile, instead of silently overwriting it."""
+
+        def change(a: Annotation) -> None:
+            if expected is not None and a.note != expected.rstrip():
+                raise NoteConflict(a.note)
+            a.note = note.rstrip()
+
+        return self._annotate(pid, change)
 
     def all_tags(self) -> list[str]:
         tags: set[str] = set()
@@ -456,6 +472,14 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class NoteConflict(UserError):
+    """The note changed on disk since the user began editing it."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__("the note was changed by another readinglist while you edited it; both versions are in the editor")
+        self.current = current
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:

@@ -15,10 +15,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from readinglist.core.errors import UserError
+from readinglist.core.store import NoteConflict
 from readinglist.core.links import arxiv_search_url
 from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
 from readinglist.core.text import is_safe_url
@@ -365,11 +366,17 @@ class ReadingListApp(App[int]):
             return
         from readinglist.tui.screens.tags import TagEditor
 
-        def done(tags: list[str] | None) -> None:
-            if tags is not None:
-                self._save(lambda: self.store.set_tags(paper.id, tags), paper.id)
+        before = list(self.annotation_of(paper.id).tags)
 
-        self.push_screen(TagEditor(paper.title, self.annotation_of(paper.id).tags, self.store.all_tags()), done)
+        def done(tags: list[str] | None) -> None:
+            # Save what the user changed, not the whole list: tags another
+            # readinglist added meanwhile are kept.
+            if tags is not None:
+                added = [t for t in tags if t not in before]
+                removed = [t for t in before if t not in tags]
+                self._save(lambda: self.store.update_tags(paper.id, added, removed), paper.id)
+
+        self.push_screen(TagEditor(paper.title, before, self.store.all_tags()), done)
 
     def action_edit_note(self) -> None:
         paper = self._paper_or_warn()
@@ -377,8 +384,18 @@ class ReadingListApp(App[int]):
             return
         from readinglist.tui.screens.note import NoteEditor
 
+        base = [self.annotation_of(paper.id).note]  # the note the user started from
+
         def save(text: str) -> None:
-            annotation = self.store.set_note(paper.id, text)  # raises: the editor stays open
+            try:
+                annotation = self.store.set_note(paper.id, text, expected=base[0])
+            except NoteConflict as exc:
+                # Keep both: the user merges them and saves again.
+                base[0] = exc.current
+                area = self.screen.query_one("#note-text", TextArea)
+                area.text = f"{text}\n\n--- saved elsewhere meanwhile ---\n{exc.current}"
+                self._annotation_changed(paper.id, self.store.annotation(paper.id))
+                raise
             self._annotation_changed(paper.id, annotation)
 
         def done(text: str | None) -> None:

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.content import Content
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from readinglist.core.text import clean_text
+
 if TYPE_CHECKING:
     from readinglist.tui.app import ReadingListApp
 
@@ -33,12 +35,12 @@ class PaperCommands(Provider):
         matcher = self.matcher(query)
         for position in list(app.index.search(parsed, sort="relevance"))[:MAX_HITS]:
             paper = app.papers[position]
-            title = Text("Go to: ") + Text(paper.title)
+            title = Text("Go to: ") + Text(clean_text(paper.title))
             yield Hit(
                 max(matcher.match(paper.title), 0.01),
                 title,
                 partial(app.go_to_paper, paper.id),
-                help=Content(", ".join(paper.authors[:3]) or paper.id),
+                help=Content(clean_text(", ".join(paper.authors[:3])) or paper.id),
             )
 
     async def discover(self) -> Hits:

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from readinglist.core.text import clean_text
+
 
 class ChooseLink(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
@@ -21,7 +23,7 @@ class ChooseLink(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.prompt, style="bold"), classes="dialog-title")
-            yield OptionList(*(Option(Text(url), id=str(i)) for i, url in enumerate(self.urls)))
+            yield OptionList(*(Option(Text(clean_text(url)), id=str(i)) for i, url in enumerate(self.urls)))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

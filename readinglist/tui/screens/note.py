@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from readinglist.core.errors import UserError
+from readinglist.core.text import clean_text
 from readinglist.tui.screens.confirm import ConfirmScreen
 
 
@@ -29,8 +30,8 @@ class NoteEditor(ModalScreen[str | None]):
 
     def __init__(self, title: str, note: str, save: Callable[[str], object]) -> None:
         super().__init__()
-        self.paper_title = title
-        self.original = note
+        self.paper_title = clean_text(title)
+        self.original = clean_text(note, multiline=True)
         self.save = save
 
     def compose(self) -> ComposeResult:

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from readinglist.core.text import clean_text
+
 _SPLIT = re.compile(r"[,\s]+")
 
 
@@ -43,7 +45,9 @@ class TagEditor(ModalScreen[list[str] | None]):
 
     def __init__(self, title: str, tags: list[str], known: list[str]) -> None:
         super().__init__()
-        self.paper_title, self.tags, self.known = title, tags, known
+        self.paper_title = clean_text(title)
+        self.tags = [clean_text(t) for t in tags]
+        self.known = [clean_text(t) for t in known]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -8,17 +8,19 @@ from textual.widgets import Static
 
 from readinglist.core.links import arxiv_search_url
 from readinglist.core.model import Annotation, Paper
+from readinglist.core.text import clean_text
 
 
 def describe(paper: Paper, annotation: Annotation) -> Text:
-    """Rich ``Text`` built piece by piece: paper text is never parsed as markup."""
+    """Rich ``Text`` built piece by piece: paper text is never parsed as
+    markup, and terminal control sequences are removed from every piece."""
     text = Text()
-    text.append(paper.title, style="bold")
+    text.append(clean_text(paper.title), style="bold")
     text.append("\n\n")
 
     def field(label: str, value: str, style: str = "") -> None:
         text.append(f"{label:<10}", style="dim")
-        text.append(value or "—", style=style)
+        text.append(clean_text(value) or "—", style=style)
         text.append("\n")
 
     authors = ", ".join(paper.authors)
@@ -52,12 +54,12 @@ def describe(paper: Paper, annotation: Annotation) -> Text:
     field("tags", ", ".join(annotation.tags))
     if annotation.note:
         text.append("note\n", style="dim")
-        text.append(annotation.note, style="italic")
+        text.append(clean_text(annotation.note, multiline=True), style="italic")
         text.append("\n")
     else:
         field("note", "")
     text.append("\n")
-    text.append(paper.abstract or "(no abstract in the listing)")
+    text.append(clean_text(paper.abstract, multiline=True) or "(no abstract in the listing)")
     return text
 
 

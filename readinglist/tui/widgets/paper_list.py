@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
+from readinglist.core.text import clean_text
 
 STATUS_GLYPH = {"unread": "·", "reading": "◐", "read": "✓"}
 STAR_GLYPH = "★"
@@ -31,8 +32,10 @@ FIXED = 2 + 2 + 1 + AUTHOR_WIDTH + 1 + CATEGORY_WIDTH + 1 + YEAR_WIDTH + 1 + COD
 
 
 def _cell(text: str, width: int) -> Text:
-    """Plain text fitted to ``width`` cells: never markup, ellipsis when cut."""
-    cell = Text(text, no_wrap=True, overflow="ellipsis", end="")
+    """Plain text fitted to ``width`` cells: never markup, never a terminal
+    control sequence (text can reach the store without the parser), ellipsis
+    when cut."""
+    cell = Text(clean_text(text), no_wrap=True, overflow="ellipsis", end="")
     cell.truncate(width, overflow="ellipsis", pad=True)
     return cell
 
