@@ -16,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "doctor",
         help="check the store, restore a backup",
-        description="Check the store files. With --restore, put the newest good annotation backup (or BACKUP) in place; "
-        "the current file is moved aside, never deleted.",
+        description="Check the store files and remove temporary files left by interrupted writes. With --restore, "
+        "put the newest good annotation backup (or BACKUP) in place; the current file is moved aside, never deleted.",
     )
     p.add_argument("--restore", nargs="?", const="", metavar="BACKUP", help="restore annotations from the newest good backup, or this one")
     p.add_argument("--rebuild-corpus", action="store_true", help="move a damaged corpus aside and re-import the built-in listings")
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(str(path))
         return 0
     if args.restore is not None:
-        used, moved = doctor.restore_annotations(home, Path(args.restore) if args.restore else None)
+        used, moved = doctor.restore_annotations(home, _backup_path(home, args.restore) if args.restore else None)
         ctx.out(f"restored annotations from {used}")
         if moved:
             ctx.out(f"the previous file was kept as {moved}")
@@ -44,7 +44,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if moved:
             ctx.out(f"the damaged corpus was kept as {moved}")
         ctx.out(f"corpus rebuilt: {count} papers")
+    removed = doctor.clean_leftovers(home)
     report = doctor.check(home)
+    if removed:
+        report.ok.append(f"removed {removed} temporary files left by interrupted writes")
     for line in report.ok:
         ctx.out(f"ok       {line}")
     for line in report.problems:
@@ -52,3 +55,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     for line in report.advice:
         ctx.out(f"advice   {line}")
     return 1 if report.problems else 0
+
+
+def _backup_path(home: Path, name: str) -> Path:
+    """A path as given, or the name of a file in the backup folder."""
+    from readinglist.core.store import BACKUP_DIR
+
+    path = Path(name).expanduser()
+    in_backups = home / BACKUP_DIR / name
+    return in_backups if not path.exists() and in_backups.exists() else path

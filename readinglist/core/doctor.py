@@ -1,21 +1,29 @@
 """Checking a store and restoring the annotations from a backup.
 
 Nothing here overwrites a damaged file: it is renamed aside first, so the
-user (or a later tool) can still recover what it held.
+user (or a later tool) can still recover what it held. Every change to the
+store files is made under the store lock, so a running app cannot write in
+between and undo a restore.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from readinglist.core.errors import StoreError, UserError
-from readinglist.core.fileio import atomic_write_bytes
-from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, SCHEMA_VERSION
+from readinglist.core.errors import UserError
+from readinglist.core.fileio import atomic_write_bytes, leftover_temp_files
+from readinglist.core.lock import StoreLock
+from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, LOCK_FILE, SCHEMA_VERSION
+
+# Backups and the enrichment cache are written without the store lock, so a
+# temporary file there may belong to a write in progress unless it is old.
+UNLOCKED_TEMP_AGE = 60.0
 
 
 @dataclass
@@ -83,45 +91,89 @@ def check(home: Path) -> Report:
     return report
 
 
+def _stamp() -> str:
+    # The store's backup stamp: names sort in time order, to the microsecond.
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
 def _move_aside(path: Path) -> Path | None:
+    """Rename ``path`` to a name no other file has; never replaces anything."""
     if not path.exists():
         return None
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    base = path.with_name(f"{path.name}.damaged-{_stamp()}")
+    target, n = base, 1
+    while target.exists():
+        target, n = base.with_name(f"{base.name}-{n}"), n + 1
     os.replace(path, target)
     return target
 
 
+def _store_lock(home: Path) -> StoreLock:
+    if not home.is_dir():
+        raise UserError(f"there is no store at {home}")
+    return StoreLock(home / LOCK_FILE)
+
+
+def clean_leftovers(home: Path) -> int:
+    """Delete temporary files that killed writers left behind; returns how many."""
+    if not home.is_dir():
+        return 0
+    removed = 0
+    with _store_lock(home):
+        # Store files are written only under the lock we hold: these are dead.
+        candidates = [(p, 0.0) for p in leftover_temp_files(home)]
+        candidates += [(p, UNLOCKED_TEMP_AGE) for d in (home / BACKUP_DIR, home / "cache") for p in leftover_temp_files(d)]
+        now = time.time()
+        for path, min_age in candidates:
+            try:
+                if now - path.stat().st_mtime >= min_age:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def restore_annotations(home: Path, backup: Path | None = None) -> tuple[Path, Path | None]:
-    """Put a good backup in place of the annotations; returns (used, moved_aside)."""
-    if backup is None:
-        backups = good_backups(home)
-        if not backups:
-            raise UserError(f"no good annotation backup in {home / BACKUP_DIR}")
-        backup = backups[0]
-    elif _load(backup)[1] is not None:
-        raise UserError(f"{backup} is not a good backup: {_load(backup)[1]}")
-    data = backup.read_bytes()
-    target = home / ANNOTATIONS_FILE
-    current, error = _load(target)
-    moved = None
-    if error is None and current is not None:
-        # A healthy file is kept as a backup too, never silently replaced.
-        moved = home / BACKUP_DIR / f"annotations-before-restore-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.json"
-        atomic_write_bytes(moved, target.read_bytes())
-    else:
-        moved = _move_aside(target)
-    atomic_write_bytes(target, data)
-    return backup, moved
+    """Put a good backup in place of the annotations; returns (used, kept_as).
+
+    The file it replaces is kept: a damaged one renamed aside, a healthy one
+    as the newest backup, so restoring again undoes the restore.
+    """
+    with _store_lock(home):
+        if backup is None:
+            backups = good_backups(home)
+            if not backups:
+                raise UserError(f"no good annotation backup in {home / BACKUP_DIR}")
+            backup = backups[0]
+        else:
+            problem = _load(backup)[1]
+            if problem is not None:
+                raise UserError(f"{backup} is not a good backup: {problem}")
+        data = backup.read_bytes()
+        target = home / ANNOTATIONS_FILE
+        current, error = _load(target)
+        if error is None and current is not None:
+            kept: Path | None = home / BACKUP_DIR / f"annotations-{_stamp()}-before-restore.json"
+            atomic_write_bytes(kept, target.read_bytes())
+        else:
+            kept = _move_aside(target)
+        atomic_write_bytes(target, data)
+    return backup, kept
 
 
 def rebuild_corpus(home: Path, year: int | None = None) -> tuple[Path | None, int]:
-    """Move a damaged corpus aside and import the built-in listings again."""
+    """Move a damaged corpus aside and import the built-in listings again.
+
+    A corpus that loads is refused: rebuilding would drop the papers the
+    user imported and what enrichment found.
+    """
     from readinglist.core.store import Store
 
-    moved = _move_aside(home / CORPUS_FILE)
-    try:
-        store = Store.open(home, year=year, backup=False)
-    except StoreError:
-        raise
+    with _store_lock(home):
+        _, error = _load(home / CORPUS_FILE)
+        if error is None:
+            raise UserError(f"{home / CORPUS_FILE} is healthy; there is nothing to rebuild")
+        moved = _move_aside(home / CORPUS_FILE)
+    store = Store.open(home, year=year, backup=False)
     return moved, len(store.papers())

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+TEMP_SUFFIX = ".tmp"
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers never see a partial file.
@@ -17,7 +19,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -48,3 +50,16 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def leftover_temp_files(directory: Path) -> list[Path]:
+    """Temporary files of atomic writes in ``directory``.
+
+    A process killed between creating its temporary file and renaming it
+    leaves the file behind. It never holds anything the user was told was
+    saved, but only the caller knows whether a write may still be running.
+    """
+    try:
+        return sorted(p for p in Path(directory).glob(f".*{TEMP_SUFFIX}") if p.is_file())
+    except OSError:
+        return []

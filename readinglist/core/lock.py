@@ -58,7 +58,10 @@ class StoreLock:
         if fcntl is None:
             self._depth = 1
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot lock the store at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:

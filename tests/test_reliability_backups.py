@@ -1,0 +1,238 @@
+"""Backups and `readinglist doctor`: a damaged store is reported, kept, and restored.
+
+Run through the CLI in subprocesses, as a user would after something went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, BACKUPS_KEPT, CORPUS_FILE, Store
+from tests.tui_helpers import make_app, settle
+
+HELPER = Path(__file__).with_name("reliability_writer.py")
+
+CORRUPTIONS = {
+    "truncated": b'{"annotations": {"abc": {"star": tr',
+    "empty": b"",
+    "binary": bytes(range(256)) * 4,
+    "wrong shape": b'["not", "a", "store"]',
+}
+
+
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "READINGLIST_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "readinglist", *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A store with three sessions of annotations, so there are backups."""
+    home = tmp_path / "home"
+    store = Store.open(home, year=2026)
+    ids = [p.id for p in store.papers()[:3]]
+    ok(cli(home, "star", ids[0]))
+    ok(cli(home, "note", ids[1], "the one thing we cannot regenerate"))
+    ok(cli(home, "tag", ids[2], "+keep"))
+    return home
+
+
+def ids_of(home: Path) -> list[str]:
+    return [p.id for p in Store.open(home, backup=False).papers()[:3]]
+
+
+@pytest.mark.parametrize("kind", CORRUPTIONS)
+def test_a_corrupt_annotations_file_stops_every_command_and_is_never_overwritten(home: Path, kind: str) -> None:
+    pid = ids_of(home)[0]
+    target = home / ANNOTATIONS_FILE
+    target.write_bytes(CORRUPTIONS[kind])
+    backups_before = sorted(p.read_bytes() for p in (home / BACKUP_DIR).iterdir())
+    commands = [
+        ("list",),
+        ("show", pid),
+        ("star", pid),
+        ("tag", pid, "+x"),
+        ("note", pid, "would replace everything"),
+        ("status", pid, "read"),
+        ("export", "--starred", "--format", "md"),
+        (),  # the app itself refuses to start
+    ]
+    for command in commands:
+        message = one_line_error(cli(home, *command))
+        assert str(target) in message and "doctor" in message, (command, message)
+        assert target.read_bytes() == CORRUPTIONS[kind], f"{command} changed the damaged file"
+    # Nor did anything push the good backups out with copies of the damage.
+    assert sorted(p.read_bytes() for p in (home / BACKUP_DIR).iterdir()) == backups_before
+
+
+def test_doctor_reports_then_restores_the_newest_good_backup(home: Path) -> None:
+    target = home / ANNOTATIONS_FILE
+    backups = Store(home).backups()
+    assert backups, "opening the store takes backups"
+    target.write_bytes(CORRUPTIONS["truncated"])
+
+    report = cli(home, "doctor")
+    assert report.returncode == 1
+    assert f"problem  {target}: corrupt" in report.stdout
+    assert "doctor --restore" in report.stdout and backups[0].name in report.stdout
+
+    restored = ok(cli(home, "doctor", "--restore"))
+    assert f"restored annotations from {backups[0]}" in restored
+    kept = [p for p in home.iterdir() if p.name.startswith(f"{ANNOTATIONS_FILE}.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == CORRUPTIONS["truncated"]
+    assert str(kept[0]) in restored
+    assert target.read_bytes() == backups[0].read_bytes()
+    # The newest backup was taken when the last command opened the store:
+    # it holds every change made before that command.
+    listed = json.loads(ok(cli(home, "list", "--format", "json")))
+    by_id = {r["id"]: r for r in listed}
+    first, second, _ = ids_of(home)
+    assert by_id[first]["star"] and by_id[second]["note"] == "the one thing we cannot regenerate"
+    assert cli(home, "doctor").returncode == 0
+
+
+def test_restore_skips_a_damaged_backup(home: Path) -> None:
+    backups = Store(home).backups()
+    assert len(backups) >= 2
+    backups[0].write_bytes(b"{ damaged too")
+    (home / ANNOTATIONS_FILE).write_bytes(b"")
+    out = ok(cli(home, "doctor", "--restore"))
+    assert f"restored annotations from {backups[1]}" in out
+    assert (home / ANNOTATIONS_FILE).read_bytes() == backups[1].read_bytes()
+
+
+def test_restore_of_a_named_backup_by_file_name(home: Path) -> None:
+    oldest = Store(home).backups()[-1]
+    listed = ok(cli(home, "doctor", "--list-backups")).split()
+    assert str(oldest) in listed
+    out = ok(cli(home, "doctor", "--restore", oldest.name))
+    assert f"restored annotations from {oldest}" in out
+
+
+def test_restoring_over_a_healthy_file_keeps_it_and_can_be_undone(home: Path) -> None:
+    target = home / ANNOTATIONS_FILE
+    current = target.read_bytes()
+    oldest = Store(home).backups()[-1]
+    out = ok(cli(home, "doctor", "--restore", str(oldest)))
+    assert target.read_bytes() == oldest.read_bytes()
+    kept = Path(out.split("the previous file was kept as ")[1].splitlines()[0])
+    assert kept.parent == home / BACKUP_DIR and kept.read_bytes() == current
+    # The kept file is the newest backup, so a second restore undoes the first.
+    assert Store(home).backups()[0] == kept
+    ok(cli(home, "doctor", "--restore"))
+    assert target.read_bytes() == current
+
+
+def test_two_damaged_files_in_quick_succession_are_both_kept(home: Path) -> None:
+    target = home / ANNOTATIONS_FILE
+    for damage in (b"first damage", b"second damage"):
+        target.write_bytes(damage)
+        ok(cli(home, "doctor", "--restore"))
+    kept = sorted(p.read_bytes() for p in home.iterdir() if p.name.startswith(f"{ANNOTATIONS_FILE}.damaged-"))
+    assert kept == [b"first damage", b"second damage"]
+
+
+def test_backups_rotate_keeping_the_newest(home: Path) -> None:
+    pid = ids_of(home)[0]
+    for n in range(BACKUPS_KEPT + 2):
+        ok(cli(home, "note", pid, f"version {n}"))
+    listed = ok(cli(home, "doctor", "--list-backups")).split()
+    assert len(listed) == BACKUPS_KEPT
+    assert listed == sorted(listed, reverse=True)  # newest first
+    newest = json.loads(Path(listed[0]).read_text())["annotations"][pid]["note"]
+    assert newest == f"version {BACKUPS_KEPT}"  # taken when the last command opened the store
+
+
+def test_doctor_removes_temporary_files_of_killed_writes_but_not_a_backup_being_written(home: Path) -> None:
+    dead = [home / ".annotations.json.k1ll3d.tmp", home / ".corpus.json.x7y8z9.tmp"]
+    for path in dead:
+        path.write_bytes(b'{"half": "writ')
+    old_backup_tmp = home / BACKUP_DIR / ".annotations-20200101T000000000000Z.json.abc.tmp"
+    old_backup_tmp.write_bytes(b"{")
+    os.utime(old_backup_tmp, (time.time() - 3600, time.time() - 3600))
+    young_backup_tmp = home / BACKUP_DIR / ".annotations-20990101T000000000000Z.json.def.tmp"
+    young_backup_tmp.write_bytes(b"{")  # may be a backup another process is writing right now
+    out = ok(cli(home, "doctor"))
+    assert "removed 3 temporary files left by interrupted writes" in out
+    assert not any(p.exists() for p in [*dead, old_backup_tmp])
+    assert young_backup_tmp.exists()
+
+
+def test_restore_waits_for_a_writer_holding_the_lock(home: Path) -> None:
+    (home / ANNOTATIONS_FILE).write_bytes(b"")
+    holder = subprocess.Popen([sys.executable, str(HELPER), "hold", str(home), "1.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        started = time.monotonic()
+        ok(cli(home, "doctor", "--restore"))
+        assert time.monotonic() - started >= 1.0, "restored while another process was writing"
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_a_corrupt_corpus_is_kept_and_rebuilt_without_touching_annotations(home: Path) -> None:
+    corpus = home / CORPUS_FILE
+    annotations = (home / ANNOTATIONS_FILE).read_bytes()
+    corpus.write_bytes(b'{"papers": {')
+    message = one_line_error(cli(home, "list"))
+    assert str(corpus) in message and corpus.read_bytes() == b'{"papers": {'
+    report = cli(home, "doctor")
+    assert report.returncode == 1 and "--rebuild-corpus" in report.stdout
+
+    out = ok(cli(home, "doctor", "--rebuild-corpus"))
+    assert "corpus rebuilt: 413 papers" in out
+    kept = [p for p in home.iterdir() if p.name.startswith(f"{CORPUS_FILE}.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == b'{"papers": {'
+    assert (home / ANNOTATIONS_FILE).read_bytes() == annotations
+    starred = json.loads(ok(cli(home, "list", "--starred", "--format", "json")))
+    assert len(starred) == 1  # ids derive from titles: the star is still attached
+
+
+def test_rebuilding_a_healthy_corpus_is_refused(home: Path) -> None:
+    corpus = (home / CORPUS_FILE).read_bytes()
+    message = one_line_error(cli(home, "doctor", "--rebuild-corpus"))
+    assert "healthy" in message
+    assert (home / CORPUS_FILE).read_bytes() == corpus
+
+
+async def test_app_does_not_overwrite_a_file_damaged_while_it_runs(home: Path) -> None:
+    app, _ = make_app(home)
+    target = home / ANNOTATIONS_FILE
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        target.write_bytes(CORRUPTIONS["truncated"])
+        app._check_external_changes()  # what the app's timer does every 2 s
+        await pilot.press("s", "r")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(str(target) in m and "corrupt" in m for m in messages), messages
+        assert sum(m.startswith("Not saved") for m in messages) == 2
+    assert target.read_bytes() == CORRUPTIONS["truncated"]
+
+
+def test_a_missing_annotations_file_is_not_silently_replaced_while_backups_hold_notes(home: Path) -> None:
+    (home / ANNOTATIONS_FILE).unlink()
+    message = one_line_error(cli(home, "list"))
+    assert "doctor --restore" in message
+    assert not (home / ANNOTATIONS_FILE).exists()
