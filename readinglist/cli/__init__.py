@@ -121,5 +121,8 @@ def launch_tui(ctx: Context) -> int:
     from readinglist.tui.app import ReadingListApp
 
     app = ReadingListApp(store=store, config=ctx.config)
-    app.run()
+    try:
+        app.run()
+    finally:
+        store.backup_annotations()  # the session's changes get a backup too
     return app.return_code or 0

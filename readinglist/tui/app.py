@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 SORTS = ("relevance", "date", "title", "changed", "starred")
 EXTERNAL_CHECK_S = 2.0
+BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
 
 # (keys, description) for the help screen and docs; bindings carry ids for keymaps.
 KEY_HELP = [
@@ -185,6 +186,7 @@ class ReadingListApp(App[int]):
         self.paper_list.focus()
         self.run_filter("")  # its result starts the index build (_show_rows)
         self.set_interval(EXTERNAL_CHECK_S, self._check_external_changes)
+        self.set_interval(BACKUP_EVERY_S, self.store.backup_annotations)
 
     @property
     def paper_list(self) -> PaperList:
