@@ -1,0 +1,3 @@
+from readinglist.bench.run import main
+
+raise SystemExit(main())

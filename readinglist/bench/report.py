@@ -1,0 +1,218 @@
+"""The results as tables, targets as pass/miss, and the machine they ran on."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from readinglist.core.fileio import atomic_write_text
+
+TARGET_SIZE = 100_000
+BUILTIN_LAUNCH_S = 0.6
+START_MARK = "<!-- bench:start -->"
+END_MARK = "<!-- bench:end -->"
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    key: str
+    label: str
+    unit: str
+    target: float | None = None  # at TARGET_SIZE papers
+
+
+MEASURES = (
+    Measure("import_s", "import into a fresh store", "s", 10.0),
+    Measure("store_mb", "store size on disk", "MB"),
+    Measure("first_paint_s", "cold launch to first painted list", "s", 1.5),
+    Measure("index_ready_s", "cold launch to word index built", "s"),
+    Measure("early_filter_ms", "first keystroke right after launch", "ms"),
+    Measure("filter_p50_ms", "filter keystroke to painted list, p50", "ms"),
+    Measure("filter_p95_ms", "filter keystroke to painted list, p95", "ms", 50.0),
+    Measure("cursor_ms", "cursor one row, p50", "ms"),
+    # Checked on the p95: the list often paints before the detail pane
+    # catches up, so the p50 hides the moves where both land in one frame.
+    Measure("cursor_p95_ms", "cursor one row, p95", "ms", 16.0),
+    Measure("cursor_detail_p50_ms", "cursor one row with its detail pane, p50", "ms"),
+    Measure("end_ms", "jump to the last row", "ms"),
+    Measure("star_p50_ms", "star toggle persisted, p50", "ms"),
+    Measure("star_p95_ms", "star toggle persisted, p95", "ms", 20.0),
+    Measure("star_key_p95_ms", "s pressed to star painted, p95", "ms"),
+    Measure("rss_mb", "peak RSS of the app session", "MB", 600.0),
+    Measure("gc_max_ms", "longest garbage-collector pause", "ms"),
+)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures depend on: cores, CPU, memory, Python, Textual."""
+    cpu = "unknown"
+    ram_gb = math.nan
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = int(line.split()[1]) / 1024 / 1024
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 0
+    return {
+        "load_1min": round(os.getloadavg()[0], 2),
+        "cores": cores,
+        "cpu": cpu,
+        "ram_gb": round(ram_gb, 1),
+        "python": platform.python_version(),
+        "textual": metadata.version("textual"),
+        "platform": platform.platform(),
+    }
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _ratio(ours: Any, base: Any) -> str:
+    if ours is None or base is None or not ours or math.isnan(ours) or math.isnan(base):
+        return "–"
+    ratio = base / ours
+    return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value and whether it was met."""
+    checks: list[dict[str, Any]] = []
+    at_size = results["sizes"].get(str(TARGET_SIZE))
+    if at_size is not None:
+        for measure in MEASURES:
+            if measure.target is not None:
+                value = at_size.get(measure.key)
+                checks.append(
+                    {
+                        "name": f"{measure.label} at {TARGET_SIZE:,} papers",
+                        "key": measure.key,
+                        "limit": measure.target,
+                        "unit": measure.unit,
+                        "value": value,
+                        "pass": value is not None and value <= measure.target,
+                    }
+                )
+    builtin = results.get("builtin")
+    if builtin:
+        value = builtin["first_paint_s"]
+        checks.append(
+            {
+                "name": f"launch to interactive, built-in corpus ({builtin['papers']} papers)",
+                "key": "builtin.first_paint_s",
+                "limit": BUILTIN_LAUNCH_S,
+                "unit": "s",
+                "value": value,
+                "pass": value <= BUILTIN_LAUNCH_S,
+            }
+        )
+    return checks
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Every size's table, then the targets; plain Markdown for terminal and docs."""
+    out: list[str] = []
+    for size, figures in results["sizes"].items():
+        base = figures.get("baseline") or {}
+        out.append(f"### {int(size):,} papers\n")
+        out.append("| measure | readinglist | naive baseline | baseline ÷ readinglist |")
+        out.append("| --- | ---: | ---: | ---: |")
+        for m in MEASURES:
+            ours, theirs = figures.get(m.key), base.get(m.key)
+            out.append(f"| {m.label} ({m.unit}) | {_number(ours)} | {_number(theirs)} | {_ratio(ours, theirs)} |")
+        extra = []
+        if figures.get("filter_slowest") is not None:
+            extra.append(
+                f"slowest filter keystroke: `{figures['filter_slowest']}` ({_number(figures['filter_max_ms'])} ms)"
+            )
+        if base.get("filter_keystrokes") is not None:
+            extra.append(
+                f"filter timings over {figures.get('filter_keystrokes')} keystrokes (readinglist) and "
+                f"{base['filter_keystrokes']} (baseline)"
+            )
+        out.append("")
+        out.extend(f"- {line}" for line in extra)
+        out.append("")
+    checks = targets(results)
+    if checks:
+        out.append("### Targets\n")
+        out.append("| target | limit | measured | |")
+        out.append("| --- | ---: | ---: | --- |")
+        for check in checks:
+            verdict = "pass" if check["pass"] else _miss(check)
+            out.append(
+                f"| {check['name']} | {_number(check['limit'])} {check['unit']} | "
+                f"{_number(check['value'])} {check['unit']} | {verdict} |"
+            )
+        out.append("")
+    elif str(TARGET_SIZE) not in results["sizes"]:
+        out.append(f"Targets apply at {TARGET_SIZE:,} papers, which this run did not measure.\n")
+    return "\n".join(out)
+
+
+def _miss(check: dict[str, Any]) -> str:
+    value, limit = check["value"], check["limit"]
+    if value is None:
+        return "miss (not measured)"
+    return f"**miss** by {_number(value - limit)} {check['unit']} ({value / limit:.1f}× the limit)"
+
+
+def machine_line(info: dict[str, Any]) -> str:
+    line = (
+        f"{info['cores']} cores, {info['cpu']}, {info['ram_gb']} GB RAM, Python {info['python']}, "
+        f"Textual {info['textual']}, {info['platform']}"
+    )
+    if info.get("load_1min") is not None:
+        line += f"; load average {info['load_1min']} when the run started"
+    return line
+
+
+def results_section(path: Path) -> tuple[str, int, int]:
+    """The text of ``path`` and where its results section starts and ends."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(START_MARK), text.find(END_MARK)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no {START_MARK} ... {END_MARK} section to replace")
+    return text, start, end
+
+
+def update_doc(path: Path, results: dict[str, Any]) -> None:
+    """Replace the results section of ``path`` (between the bench markers)."""
+    text, start, end = results_section(path)
+    section = "\n".join(
+        [
+            START_MARK,
+            "",
+            f"Measured {results['created']} with:",
+            "",
+            "```",
+            results["command"],
+            "```",
+            "",
+            f"Machine: {machine_line(results['machine'])}.",
+            "",
+            markdown(results),
+            END_MARK,
+        ]
+    )
+    atomic_write_text(path, text[:start] + section + text[end + len(END_MARK) :])

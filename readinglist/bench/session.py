@@ -1,0 +1,195 @@
+"""What the benchmark measures on readinglist itself (run in a child process)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from readinglist.bench.probe import PauseLog, Probe, ProbeTimeout, percentile, rss_mb, settle
+from readinglist.bench.script import KEY_GAP_S, QUERIES, Step, keystrokes
+
+SCREEN = (140, 40)
+CURSOR_MOVES = 30
+STAR_TOGGLES = 50
+STAR_KEYS = 10
+INDEX_WAIT_S = 300.0
+
+
+def store_mb(home: Path) -> float:
+    from readinglist.core.store import ANNOTATIONS_FILE, CORPUS_FILE
+
+    return sum((home / name).stat().st_size for name in (CORPUS_FILE, ANNOTATIONS_FILE) if (home / name).exists()) / 1e6
+
+
+def run_import(listing: Path, home: Path) -> dict[str, Any]:
+    """Import ``listing`` into a fresh store: parser, merge, one atomic write."""
+    from readinglist.core.store import Store
+
+    shutil.rmtree(home, ignore_errors=True)
+    start = time.perf_counter()
+    store = Store.open(home, seed=False)
+    reports = store.import_files([listing])
+    elapsed = time.perf_counter() - start
+    report = reports[0]
+    if report.error:
+        raise RuntimeError(f"import failed: {report.error}")
+    return {
+        "import_s": elapsed,
+        "store_mb": store_mb(home),
+        "papers": len(store.papers()),
+        "import_problems": len(report.problems),
+        "import_rss_mb": rss_mb(),
+    }
+
+
+async def run_tui(
+    home: Path, spawned: float, *, seed: bool = False, full: bool = True, queries: tuple[str, ...] = QUERIES
+) -> dict[str, Any]:
+    """Cold launch to the first painted list; then filter, cursor and star timings.
+
+    ``spawned`` is the wall-clock time the parent started this process, so
+    the launch time includes the interpreter and every import. One key is
+    typed right after the first paint, while the app still builds its word
+    index; the scripted session starts once the index is ready.
+    """
+    from textual.widgets import Input
+
+    from readinglist.core.config import Config
+    from readinglist.core.store import Store
+    from readinglist.tui.app import ReadingListApp
+
+    store = Store.open(home, seed=seed)
+    app = ReadingListApp(store=store, config=Config(), opener=lambda url: None)
+    paper_list: list[Any] = []
+    probe = Probe(app, snapshot=lambda: paper_list[0].cursor if paper_list else None)
+    probe.wrap_applier("_show_rows", lambda text, rows: text, "list")
+    probe.wrap_applier("_show_query_error", lambda text, message: text, "hint")
+    probe.wrap_applier("_annotation_changed", lambda pid, annotation: f"annotation:{pid}", "star")
+    probe.wrap_applier("_show_detail", lambda: f"detail:{app.current.id if app.current else ''}", "detail")
+    result: dict[str, Any] = {"papers": len(app.papers)}
+    async with app.run_test(size=SCREEN) as pilot:
+        paint, _ = await probe.paint_after_applied("", 0, "the first list")
+        result["first_paint_s"] = _since(spawned, paint.at)
+        if len(app.rows) != len(app.papers):
+            raise RuntimeError(f"the first list shows {len(app.rows)} of {len(app.papers)} papers")
+        if not full:
+            return result | {"rss_mb": rss_mb()}
+        paper_list.append(app.paper_list)
+        field = app.main_screen.query_one("#filter", Input)
+        field.focus()
+        early = await _filter(probe, field, [Step("d", typed=True)])
+        result["early_filter_ms"] = early["filter_max_ms"]
+        await _filter(probe, field, [Step("", typed=False)])
+        try:
+            await probe.wait_for(lambda: app.index.text_indexed, "the word index", limit=INDEX_WAIT_S)
+            result["index_ready_s"] = _since(spawned, time.perf_counter())
+        except ProbeTimeout:
+            result["index_ready_s"] = None  # measured without it, as a user would meet it
+        pauses = PauseLog()
+        await settle()
+        result |= await _filter(probe, field, keystrokes(queries))
+        result |= await _cursor(probe, app)
+        result |= await _star_key(probe, app)
+        result |= pauses.summary()
+        await pilot.pause()
+    result |= _star(store)
+    result["rss_mb"] = rss_mb()
+    return result
+
+
+def _since(spawned: float, at: float) -> float:
+    """Seconds from the process start to ``at`` (a ``perf_counter`` time)."""
+    return time.time() - (time.perf_counter() - at) - spawned
+
+
+async def _filter(probe: Probe, field: Any, steps: list[Step]) -> dict[str, Any]:
+    listed: list[float] = []  # keystrokes answered with a new list
+    hinted: list[float] = []  # half-typed terms answered with a hint
+    slowest = ("", 0.0)
+    for step in steps:
+        await settle(KEY_GAP_S)
+        since = len(probe.applied)
+        if step.typed:
+            sent = probe.type_char(step.text[-1])
+        else:
+            sent = time.perf_counter()
+            field.value = step.text
+            field.cursor_position = len(step.text)
+        paint, kind = await probe.paint_after_applied(step.text, since, f"filter {step.text!r}")
+        latency = (paint.at - sent) * 1000
+        if kind == "hint":
+            hinted.append(latency)
+            continue
+        listed.append(latency)
+        if latency >= slowest[1]:
+            slowest = (step.text, latency)
+    return {
+        "filter_p50_ms": percentile(listed, 0.5),
+        "filter_p95_ms": percentile(listed, 0.95),
+        "filter_max_ms": slowest[1],
+        "filter_slowest": slowest[0],
+        "filter_keystrokes": len(listed),
+        "hint_p95_ms": percentile(hinted, 0.95),
+    }
+
+
+async def _cursor(probe: Probe, app: Any) -> dict[str, Any]:
+    """The list shows the cursor moved (``cursor_ms``); the detail pane may
+    follow in a later update (``cursor_detail_ms``: the whole response)."""
+    paper_list = app.paper_list
+    paper_list.focus()
+    await settle()
+    moves: list[float] = []
+    details: list[float] = []
+    for _ in range(CURSOR_MOVES):
+        await settle(KEY_GAP_S)
+        target, start, since = paper_list.cursor + 1, len(probe.paints), len(probe.applied)
+        pid = app.papers[app.rows[target]].id
+        sent = probe.send_key("down")
+        paint = await probe.paint_where(lambda p, t=target: p.state == t, f"the cursor on row {target}", start)
+        moves.append((paint.at - sent) * 1000)
+        shown, _ = await probe.paint_after_applied(f"detail:{pid}", since, "the detail of the next paper")
+        details.append((shown.at - sent) * 1000)
+    await settle(KEY_GAP_S)
+    last, start = len(app.rows) - 1, len(probe.paints)
+    sent = probe.send_key("end")
+    paint = await probe.paint_where(lambda p: p.state == last, "the cursor on the last row", start)
+    return {
+        "cursor_ms": percentile(moves, 0.5),
+        "cursor_p95_ms": percentile(moves, 0.95),
+        "cursor_detail_p50_ms": percentile(details, 0.5),
+        "cursor_detail_p95_ms": percentile(details, 0.95),
+        "end_ms": (paint.at - sent) * 1000,
+    }
+
+
+async def _star_key(probe: Probe, app: Any) -> dict[str, Any]:
+    """Pressing s in the list: the write, the index update and the repaint."""
+    times: list[float] = []
+    for i in range(STAR_KEYS):
+        await settle(KEY_GAP_S)
+        pid = app.current.id
+        since = len(probe.applied)
+        sent = probe.send_key("s", "s")
+        paint, _ = await probe.paint_after_applied(f"annotation:{pid}", since, "the star")
+        times.append((paint.at - sent) * 1000)
+        await settle(KEY_GAP_S)
+        since = len(probe.paints)
+        probe.send_key("up")
+        await probe.paint_where(lambda p, row=len(app.rows) - 2 - i: p.state == row, "the row above", since)
+    return {"star_key_p50_ms": percentile(times, 0.5), "star_key_p95_ms": percentile(times, 0.95)}
+
+
+def _star(store: Any) -> dict[str, Any]:
+    """``Store.toggle_star`` alone: read, change, atomic write with fsync."""
+    papers = store.papers()
+    step = max(1, len(papers) // (STAR_TOGGLES // 2))
+    pids = [papers[i].id for i in range(0, len(papers), step)][: STAR_TOGGLES // 2]
+    times: list[float] = []
+    for pid in pids + pids:  # star, then unstar
+        start = time.perf_counter()
+        store.toggle_star(pid)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"star_p50_ms": percentile(times, 0.5), "star_p95_ms": percentile(times, 0.95)}
