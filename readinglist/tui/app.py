@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from readinglist.core.errors import UserError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SORTS = ("relevance", "date", "title", "changed", "starred")
 EXTERNAL_CHECK_S = 2.0
+DETAIL_DELAY_S = 0.05
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
 
 # (keys, description) for the help screen and docs; bindings carry ids for keymaps.
@@ -144,6 +146,7 @@ class ReadingListApp(App[int]):
         self.rows: list[int] = []
         self.query_error: str | None = None
         self.enrich_cancel: threading.Event | None = None
+        self._detail_timer: Timer | None = None
         self.filter_keys = {"slash"}  # see PaperList.on_key
         theme = self.config.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
@@ -265,7 +268,7 @@ class ReadingListApp(App[int]):
         self.query_text = text
         self.rows = rows
         self.paper_list.set_rows(rows, keep=keep)
-        self._show_detail()
+        self._show_detail_soon()
         self._update_status()
 
     def _update_status(self) -> None:
@@ -276,11 +279,22 @@ class ReadingListApp(App[int]):
         status.append(f"  ·  sort: {self.sort}")
         if self.query_error:
             status.append("  ·  query not applied", style="bold red")
-        self.widget("#status-line").update(status)
+        self.widget("#status-line").update(status, layout=False)  # one row: no re-layout
 
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
-        self._show_detail()
+        self._show_detail_soon()
+
+    def _show_detail_soon(self) -> None:
+        """Refresh the detail pane once the cursor rests.
+
+        Its update re-lays out the screen and rewraps the abstract (~15-50 ms
+        at 140 columns): done on every row of a held j, it made the list
+        itself lag. The list moves at once; the pane follows 50 ms later.
+        """
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self._show_detail)
 
     def _show_detail(self) -> None:
         paper = self.current
