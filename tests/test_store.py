@@ -185,3 +185,32 @@ def test_an_older_schema_is_migrated_after_a_backup(store: Store, monkeypatch: p
     assert upgraded.annotation(pid).note == "WRITTEN BY SCHEMA 1"
     assert json.loads(store.annotations_path.read_text())["_meta"]["schema"]["version"] == 2
     assert (store.home / "annotations.json.schema1.bak").read_bytes() == before
+
+
+def test_corpus_is_one_record_a_line_and_still_plain_json(store: Store) -> None:
+    lines = store.corpus_path.read_bytes().splitlines()
+    assert len(lines) > 413  # one line per paper: the app streams it
+    data = json.loads(store.corpus_path.read_text(encoding="utf-8"))  # any JSON reader reads it whole
+    assert len(data["papers"]) == 413
+
+
+def test_an_older_single_line_corpus_still_loads_and_is_rewritten(store: Store) -> None:
+    pid = store.papers()[0].id
+    data = json.loads(store.corpus_path.read_text(encoding="utf-8"))
+    store.corpus_path.write_text(json.dumps(data), encoding="utf-8")  # one line, as 0.1 wrote
+    reopened = Store.open(store.home)
+    assert len(reopened.papers()) == 413
+    reopened.update_papers({pid: {"doi": "10.1/x"}})
+    assert len(store.corpus_path.read_bytes().splitlines()) > 413
+    assert Store.open(store.home).paper(pid).doi == "10.1/x"
+
+
+def test_a_damaged_line_in_the_middle_of_the_corpus_is_reported_untouched(store: Store) -> None:
+    lines = store.corpus_path.read_bytes().split(b"\n")
+    lines[200] = lines[200][: len(lines[200]) // 2]  # a record cut in half
+    store.corpus_path.write_bytes(b"\n".join(lines))
+    before = store.corpus_path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        Store.open(store.home)
+    assert str(store.corpus_path) in str(info.value)
+    assert store.corpus_path.read_bytes() == before
