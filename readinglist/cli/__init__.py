@@ -117,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def launch_tui(ctx: Context) -> int:
+    corpus = ctx.home / "corpus.json"
+    try:
+        size = corpus.stat().st_size
+    except OSError:
+        size = 0
+    if size > 20_000_000:  # about 10k papers: loading takes a noticeable moment
+        ctx.err(f"readinglist: loading {size / 1e6:.0f} MB of papers from {corpus}…")
     store = ctx.store()
     from readinglist.tui.app import ReadingListApp
 
