@@ -297,6 +297,8 @@ class ReadingListApp(App[int]):
         self._detail_timer = self.set_timer(DETAIL_DELAY_S, self._show_detail)
 
     def _show_detail(self) -> None:
+        if not self.main_screen.is_mounted or self._exit:
+            return  # a delayed refresh firing while the app shuts down
         paper = self.current
         self.main_screen.query_one(PaperDetail).show(paper, self.annotation_of(paper.id) if paper else None)
 
