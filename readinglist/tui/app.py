@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import threading
 from pathlib import Path
-import webbrowser
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -567,18 +566,9 @@ class ReadingListApp(App[int]):
             field = self.widget("#filter", Input)
             with field.prevent(Input.Changed):
                 field.value = ""
-            self.rows = self.index.search(self._parse(""), sort=self.sort)
+            self.rows = self.index.search("", sort=self.sort)
             self.query_text = ""
         self.paper_list.set_rows(self.rows, keep=pid)
         self.paper_list.focus()
         self._show_detail()
         self._update_status()
-
-    def _parse(self, text: str):
-        from readinglist.core.query import parse_query
-
-        return parse_query(text)
-
-
-def _open_in_browser(url: str) -> None:  # pragma: no cover - used only outside tests
-    webbrowser.open(url)
