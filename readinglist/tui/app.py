@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
@@ -203,7 +204,10 @@ class ReadingListApp(App[int]):
 
     @property
     def current(self) -> Paper | None:
-        return self.paper_list.current
+        try:
+            return self.paper_list.current
+        except NoMatches:  # the main screen is not built yet, or already gone
+            return None
 
     # --- filtering -----------------------------------------------------------
 
