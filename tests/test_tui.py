@@ -284,3 +284,17 @@ async def test_notifications_never_read_text_as_markup(tmp_path: Path) -> None:
         await pilot.pause()
         assert [n.markup for n in app._notifications] == [False, False]
         assert "[bold]alert(1)[/bold]" in list(app._notifications)[0].message
+
+
+async def test_new_filter_starts_at_its_best_match_and_a_new_sort_keeps_the_paper(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "slash", *"clip", "enter")
+        await settle(pilot)
+        assert app.paper_list.cursor == 0 and app.current.id == app.papers[app.rows[0]].id
+        await pilot.press("j", "j")
+        chosen = app.current.id
+        await pilot.press("S")  # sort by date
+        await settle(pilot)
+        assert app.sort == "date" and app.current.id == chosen

@@ -267,7 +267,9 @@ class ReadingListApp(App[int]):
             self.set_timer(0.3, self._build_word_index)
         self.query_error = None
         self.widget("#query-hint").remove_class("shown")
-        keep = self.current.id if self.current and self.rows else None
+        # A new filter starts at its best match; the same filter re-run (a
+        # new sort, changes from elsewhere) keeps the highlighted paper.
+        keep = self.current.id if self.current and self.rows and text == self.query_text else None
         self.query_text = text
         self.rows = rows
         self.paper_list.set_rows(rows, keep=keep)
