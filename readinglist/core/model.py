@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from sys import intern
 from typing import Any
 
 STATUSES = ("unread", "reading", "read")
@@ -99,19 +100,21 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
+        # Names, affiliations, categories and listing names repeat across a
+        # corpus: interned, 100k papers share one string for each.
         return cls(
             id=data["id"],
             title=data["title"],
-            authors=list(data.get("authors") or []),
+            authors=[intern(a) for a in data.get("authors") or ()],
             authors_truncated=bool(data.get("authors_truncated", False)),
-            affiliations=list(data.get("affiliations") or []),
-            category=data.get("category"),
+            affiliations=[intern(a) for a in data.get("affiliations") or ()],
+            category=intern(data["category"]) if data.get("category") else None,
             date=data.get("date"),
             date_inferred=bool(data.get("date_inferred", False)),
             abstract=data.get("abstract") or "",
             has_code=bool(data.get("has_code", False)),
             links={k: list(v) for k, v in (data.get("links") or {}).items()},
-            sources=[Source(s["listing"], int(s.get("line", 0))) for s in data.get("sources") or []],
+            sources=[Source(intern(s["listing"]), int(s.get("line", 0))) for s in data.get("sources") or []],
             arxiv_id=data.get("arxiv_id"),
             doi=data.get("doi"),
             pdf_url=data.get("pdf_url"),
