@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from pathlib import Path
@@ -61,6 +62,20 @@ KEY_HELP = [
     ("?", "this help"),
     ("q", "quit"),
 ]
+
+
+def _while_main_screen(method: Callable[..., Any]) -> Callable[..., Any]:
+    """For callbacks of timers and workers: they can fire while the app shuts
+    down and the main screen's widgets are already gone; then they do nothing."""
+
+    @functools.wraps(method)
+    def run(self: ReadingListApp, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except NoMatches:
+            return None
+
+    return run
 
 
 class MainScreen(Screen):
@@ -253,6 +268,7 @@ class ReadingListApp(App[int]):
         if not worker.is_cancelled:
             self.call_from_thread(self._show_rows, text, list(rows))
 
+    @_while_main_screen
     def _show_query_error(self, text: str, message: str) -> None:
         self.query_error = message
         hint = self.widget("#query-hint")
@@ -260,6 +276,7 @@ class ReadingListApp(App[int]):
         hint.add_class("shown")
         self._update_status()
 
+    @_while_main_screen
     def _show_rows(self, text: str, rows: list[int]) -> None:
         if not self._index_started:
             # After the first paint, so the build does not compete with it.
@@ -276,6 +293,7 @@ class ReadingListApp(App[int]):
         self._show_detail_soon()
         self._update_status()
 
+    @_while_main_screen
     def _update_status(self) -> None:
         status = Text()
         status.append(f"{len(self.rows)} of {len(self.papers)} papers", style="bold")
@@ -301,9 +319,8 @@ class ReadingListApp(App[int]):
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY_S, self._show_detail)
 
+    @_while_main_screen
     def _show_detail(self) -> None:
-        if not self.main_screen.is_mounted or self._exit:
-            return  # a delayed refresh firing while the app shuts down
         paper = self.current
         self.main_screen.query_one(PaperDetail).show(paper, self.annotation_of(paper.id) if paper else None)
 
@@ -427,6 +444,7 @@ class ReadingListApp(App[int]):
 
         self.push_screen(NoteEditor(paper.title, self.annotation_of(paper.id).note, save), done)
 
+    @_while_main_screen
     def _check_external_changes(self) -> None:
         """Another readinglist wrote the store: show its changes too."""
         try:
@@ -535,6 +553,7 @@ class ReadingListApp(App[int]):
     def action_enrich_unresolved(self) -> None:
         enrich_papers(self, [p for p in self.papers if not p.arxiv_id])
 
+    @_while_main_screen
     def reload_papers(self, pids: Iterable[str] | None) -> None:
         """Take papers changed in the store (by enrichment) into the view."""
         try:
