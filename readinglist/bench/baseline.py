@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from readinglist.bench.probe import PauseLog, Probe, percentile, rss_mb, settle
+from readinglist.bench.probe import PauseLog, Probe, percentile, rss_mb, send_step, settle
 from readinglist.bench.script import KEY_GAP_S, Step
 
 SCREEN = (140, 40)
@@ -150,12 +150,7 @@ async def run_tui(path: Path, spawned: float, steps: list[Step], star_toggles: i
         for step in steps:
             await settle(KEY_GAP_S)
             since = len(probe.applied)
-            if step.typed:
-                sent = probe.type_char(step.text[-1])
-            else:
-                sent = time.perf_counter()
-                field.value = step.text
-                field.cursor_position = len(step.text)
+            sent = send_step(probe, field, step)
             paint, _ = await probe.paint_after_applied(step.text, since, f"filter {step.text!r}")
             latencies.append((paint.at - sent) * 1000)
         result["filter_p50_ms"] = percentile(latencies, 0.5)

@@ -182,3 +182,14 @@ def rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports kilobytes, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def send_step(probe: Probe, field: Any, step: Any) -> float:
+    """Type a step's last key, or set the filter's whole text at once (a
+    ``script.Step``); returns when it was sent."""
+    if step.typed:
+        return probe.type_char(step.text[-1])
+    sent = time.perf_counter()
+    field.value = step.text
+    field.cursor_position = len(step.text)
+    return sent

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from readinglist.bench.probe import PauseLog, Probe, ProbeTimeout, percentile, rss_mb, settle
+from readinglist.bench.probe import PauseLog, Probe, ProbeTimeout, percentile, rss_mb, send_step, settle
 from readinglist.bench.script import KEY_GAP_S, QUERIES, Step, keystrokes
 
 SCREEN = (140, 40)
@@ -111,12 +111,7 @@ async def _filter(probe: Probe, field: Any, steps: list[Step]) -> dict[str, Any]
     for step in steps:
         await settle(KEY_GAP_S)
         since = len(probe.applied)
-        if step.typed:
-            sent = probe.type_char(step.text[-1])
-        else:
-            sent = time.perf_counter()
-            field.value = step.text
-            field.cursor_position = len(step.text)
+        sent = send_step(probe, field, step)
         paint, kind = await probe.paint_after_applied(step.text, since, f"filter {step.text!r}")
         latency = (paint.at - sent) * 1000
         if kind == "hint":

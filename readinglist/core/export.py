@@ -122,14 +122,19 @@ def latex_authors(authors: Iterable[str], truncated: bool) -> str:
     return " and ".join(names)
 
 
-def bib_url(url: str | None) -> str | None:
-    """An http(s) URL made safe for a BibTeX field (braces and backslashes encoded)."""
+def _quoted_url(url: str | None, safe: str) -> str | None:
+    """A cleaned http(s) URL with everything outside ``safe`` percent-encoded, or None."""
     if not url:
         return None
     url = clean_text(url).strip()
     if not is_safe_url(url):
         return None
-    return quote(url, safe="%/:?#[]@!$&'()*+,;=-._~")
+    return quote(url, safe=safe)
+
+
+def bib_url(url: str | None) -> str | None:
+    """An http(s) URL made safe for a BibTeX field (braces and backslashes encoded)."""
+    return _quoted_url(url, "%/:?#[]@!$&'()*+,;=-._~")
 
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
@@ -318,13 +323,8 @@ def md_escape(text: str) -> str:
 
 
 def md_url(url: str | None) -> str | None:
-    """An http(s) URL usable as a link destination, or None."""
-    if not url:
-        return None
-    url = clean_text(url).strip()
-    if not is_safe_url(url):
-        return None
-    return quote(url, safe="%/:?#[]@!$&*+,;=-._~")
+    """An http(s) URL usable as a link destination (no brackets or quotes), or None."""
+    return _quoted_url(url, "%/:?#[]@!$&*+,;=-._~")
 
 
 def paper_url(paper: Paper) -> str:
