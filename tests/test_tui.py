@@ -298,3 +298,24 @@ async def test_new_filter_starts_at_its_best_match_and_a_new_sort_keeps_the_pape
         await pilot.press("S")  # sort by date
         await settle(pilot)
         assert app.sort == "date" and app.current.id == chosen
+
+
+async def test_theme_and_default_sort_come_from_the_config(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path, config={"theme": "gruvbox", "default_sort": "title"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "gruvbox" and app.sort == "title"
+        from readinglist.core.text import normalize_title
+
+        titles = [normalize_title(app.papers[i].title) for i in app.rows[:20]]
+        assert titles == sorted(titles)  # A-Z, ignoring case, accents and punctuation
+
+
+async def test_a_bad_config_value_is_named_not_silently_ignored(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path / "h", config={"theme": "no-such-theme", "default_sort": "size"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("theme 'no-such-theme' is unknown" in m for m in messages)
+        assert any("default_sort 'size'" in m for m in messages)
+        assert app.sort == "relevance"

@@ -158,6 +158,9 @@ class ReadingListApp(App[int]):
         self.query_text = ""
         default_sort = str(self.config.get("default_sort", "relevance"))
         self.sort = default_sort if default_sort in SORTS else "relevance"
+        self._config_problems: list[str] = []
+        if default_sort not in SORTS:
+            self._config_problems.append(f"default_sort {default_sort!r} is not one of {', '.join(SORTS)}")
         self.rows: list[int] = []
         self.query_error: str | None = None
         self.enrich_cancel: threading.Event | None = None
@@ -166,6 +169,8 @@ class ReadingListApp(App[int]):
         theme = self.config.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
+        elif theme is not None:
+            self._config_problems.append(f"theme {theme!r} is unknown; try one of: {', '.join(sorted(self.available_themes))}")
 
     # --- set-up ------------------------------------------------------------
 
@@ -201,6 +206,9 @@ class ReadingListApp(App[int]):
             self.set_keymap({str(k): str(v) for k, v in keymap.items()})
             if "app.filter" in keymap:
                 self.filter_keys = {k.strip() for k in str(keymap["app.filter"]).split(",")}
+        for problem in self._config_problems:
+            where = f" in {self.config.path}" if self.config.path else ""
+            self.notify(f"Config{where}: {problem}", severity="warning", timeout=10)
         self.paper_list.focus()
         self.run_filter("")  # its result starts the index build (_show_rows)
         self.set_interval(EXTERNAL_CHECK_S, self._check_external_changes)
