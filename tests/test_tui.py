@@ -319,3 +319,25 @@ async def test_a_bad_config_value_is_named_not_silently_ignored(tmp_path: Path) 
         assert any("theme 'no-such-theme' is unknown" in m for m in messages)
         assert any("default_sort 'size'" in m for m in messages)
         assert app.sort == "relevance"
+
+
+async def test_a_slow_search_says_searching_and_then_shows_its_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        real_search = app.index.search
+
+        def slow(query, sort="relevance"):
+            time.sleep(0.6)  # as when a large corpus was just opened
+            return real_search(query, sort=sort)
+
+        monkeypatch.setattr(app.index, "search", slow)
+        await pilot.press("slash", *"clip")
+        await pilot.pause(0.4)
+        assert "searching…" in str(app.main_screen.query_one("#status-line").render())
+        await settle(pilot)
+        await pilot.pause(0.3)
+        status = str(app.main_screen.query_one("#status-line").render())
+        assert "searching" not in status and "filter: clip" in status

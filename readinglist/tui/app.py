@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 SORTS = ("relevance", "date", "title", "changed", "starred")
 EXTERNAL_CHECK_S = 2.0
 DETAIL_DELAY_S = 0.05
+SEARCHING_NOTICE_S = 0.25
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
 
 # (keys, description) for the help screen and docs; bindings carry ids for keymaps.
@@ -165,6 +166,7 @@ class ReadingListApp(App[int]):
         self.query_error: str | None = None
         self.enrich_cancel: threading.Event | None = None
         self._detail_timer: Timer | None = None
+        self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
         self.filter_keys = {"slash"}  # see PaperList.on_key
         theme = self.config.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
@@ -245,7 +247,11 @@ class ReadingListApp(App[int]):
         self.paper_list.focus()
 
     def run_filter(self, text: str) -> None:
+        self._pending_search = text
         self._search(text, self.sort)
+        # A search is ~5 ms once the word index exists; on a large corpus
+        # just opened it can wait seconds for it. Say so rather than look stuck.
+        self.set_timer(SEARCHING_NOTICE_S, lambda: self._update_status() if self._pending_search == text else None)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def _search(self, text: str, sort: str) -> None:
@@ -278,6 +284,8 @@ class ReadingListApp(App[int]):
 
     @_while_main_screen
     def _show_query_error(self, text: str, message: str) -> None:
+        if self._pending_search == text:
+            self._pending_search = None
         self.query_error = message
         hint = self.widget("#query-hint")
         hint.update(Text(f"⚠ {message}"))
@@ -286,6 +294,8 @@ class ReadingListApp(App[int]):
 
     @_while_main_screen
     def _show_rows(self, text: str, rows: list[int]) -> None:
+        if self._pending_search == text:
+            self._pending_search = None
         if not self._index_started:
             # After the first paint, so the build does not compete with it.
             self._index_started = True
@@ -310,6 +320,10 @@ class ReadingListApp(App[int]):
         status.append(f"  ·  sort: {self.sort}")
         if self.query_error:
             status.append("  ·  query not applied", style="bold red")
+        if self._pending_search is not None:
+            status.append("  ·  searching…", style="italic")
+            if self._index is None or not self._index.text_indexed:
+                status.append(" (building the search index)", style="italic dim")
         self.widget("#status-line").update(status, layout=False)  # one row: no re-layout
 
     @on(PaperList.Highlighted)
