@@ -341,3 +341,17 @@ async def test_a_slow_search_says_searching_and_then_shows_its_result(tmp_path: 
         await pilot.pause(0.3)
         status = str(app.main_screen.query_one("#status-line").render())
         assert "searching" not in status and "filter: clip" in status
+
+
+async def test_papers_resolved_by_another_instance_appear(tmp_path: Path) -> None:
+    app, opened = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.current.id
+        Store.open(tmp_path).update_papers({pid: {"arxiv_id": "2401.00001"}})
+        app._check_external_changes()
+        await pilot.pause()
+        assert app.current.arxiv_id == "2401.00001"
+        await pilot.press("o")
+        assert opened == ["https://arxiv.org/abs/2401.00001"]
+        assert not app.store.corpus_changed_on_disk()  # reloaded once, not on every tick

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -312,7 +311,13 @@ class Store:
             )
         if version < SCHEMA_VERSION:
             data = storage.read() or {}
-            shutil.copy2(storage.path, storage.path.with_name(f"{storage.path.name}.schema{version}.bak"))
+            # Keep the pre-migration file; never replace an earlier copy.
+            backup = storage.path.with_name(f"{storage.path.name}.schema{version}.bak")
+            n = 1
+            while backup.exists():
+                backup = storage.path.with_name(f"{storage.path.name}.schema{version}.{n}.bak")
+                n += 1
+            atomic_write_bytes(backup, storage.path.read_bytes())
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](data)
             data["_meta"] = {"schema": {"version": SCHEMA_VERSION, "written_by": __version__}}
@@ -469,12 +474,13 @@ class Store:
         found = self.annotations().get(pid)
         return Annotation.from_dict(found.to_dict()) if found else Annotation()
 
-    def changed_on_disk(self) -> bool:
-        """True when another process wrote the store since we last read it."""
-        return (
-            self._ann_storage.stamp() != self._annotations_stamp
-            or self._corpus_storage.stamp() != self._papers_stamp
-        )
+    def annotations_changed_on_disk(self) -> bool:
+        """True when the annotations file changed since annotations() read it."""
+        return self._ann_storage.stamp() != self._annotations_stamp
+
+    def corpus_changed_on_disk(self) -> bool:
+        """True when the corpus file changed since papers() read it."""
+        return self._corpus_storage.stamp() != self._papers_stamp
 
     def _annotate(self, pid: str, change: Callable[[Annotation], None]) -> Annotation:
         if self.paper(pid) is None:

@@ -470,8 +470,11 @@ class ReadingListApp(App[int]):
     def _check_external_changes(self) -> None:
         """Another readinglist wrote the store: show its changes too."""
         try:
-            changed = self.store.changed_on_disk()
-            if not changed:
+            # While our own resolve run writes the corpus, it reloads what it
+            # wrote itself; otherwise another process imported or resolved.
+            if self.enrich_cancel is None and self.store.corpus_changed_on_disk():
+                self.reload_papers(None)
+            if not self.store.annotations_changed_on_disk():
                 return
             fresh = self.store.annotations()
         except UserError as exc:
