@@ -14,7 +14,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("READINGLIST_HOME", str(root / "home"))
     monkeypatch.setenv("READINGLIST_CONFIG", str(root / "config.toml"))
     for name in ("READINGLIST_ARXIV_API", "READINGLIST_HF_API", "READINGLIST_S2_API", "READINGLIST_ARXIV_DELAY", "READINGLIST_CONTACT",
-                 "READINGLIST_HF_DELAY", "READINGLIST_S2_DELAY", "READINGLIST_TIMEOUT"):
+                 "READINGLIST_HF_DELAY", "READINGLIST_S2_DELAY", "READINGLIST_TIMEOUT",
+                 "READINGLIST_DOI_API", "READINGLIST_ARXIV_PDF", "READINGLIST_ARXIV_RSS"):
         monkeypatch.delenv(name, raising=False)
 
 

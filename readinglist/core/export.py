@@ -22,7 +22,7 @@ from pylatexenc.latexencode import (
 
 from readinglist.core.errors import UserError
 from readinglist.core.fileio import atomic_write_text
-from readinglist.core.links import arxiv_search_url
+from readinglist.core.links import arxiv_abs_url, arxiv_eprint, arxiv_search_url
 from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
 from readinglist.core.text import clean_text, fold, is_safe_url
 
@@ -137,17 +137,8 @@ def bib_url(url: str | None) -> str | None:
     return _quoted_url(url, "%/:?#[]@!$&'()*+,;=-._~")
 
 
-_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 _DOI = re.compile(r"^10\.\d{4,9}/[^\s{}\\%\"]+$")
-
-
-def arxiv_eprint(arxiv_id: str | None) -> str | None:
-    """The arXiv id without its version, or None if it is not a well-formed id."""
-    if not arxiv_id:
-        return None
-    match = _ARXIV_ID.match(arxiv_id.strip())
-    return match.group(1) if match else None
 
 
 def _doi(doi: str | None) -> str | None:
@@ -259,7 +250,7 @@ def bibtex_entry(paper: Paper, key: str) -> str:
         fields.append(("archivePrefix", "arXiv"))
         if paper.category and _CATEGORY.match(paper.category):
             fields.append(("primaryClass", paper.category))
-        fields.append(("url", f"https://arxiv.org/abs/{eprint}"))
+        fields.append(("url", arxiv_abs_url(eprint) or ""))
     else:
         url = _first_url(paper.pdf_url, *paper.links.get("project", []), *paper.links.get("other", []))
         if url:
@@ -329,10 +320,7 @@ def md_url(url: str | None) -> str | None:
 
 def paper_url(paper: Paper) -> str:
     """The arXiv page when the id is known, else arXiv's title search."""
-    eprint = arxiv_eprint(paper.arxiv_id)
-    if eprint:
-        return f"https://arxiv.org/abs/{eprint}"
-    return search_url(paper.title)
+    return arxiv_abs_url(paper.arxiv_id) or search_url(paper.title)
 
 
 def search_url(title: str) -> str:

@@ -75,6 +75,28 @@ def links_by_kind(text: str) -> dict[str, list[str]]:
     return result
 
 
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+
+
+def arxiv_eprint(arxiv_id: str | None) -> str | None:
+    """The arXiv id without its version, or None if it is not a well-formed id."""
+    if not arxiv_id:
+        return None
+    match = _ARXIV_ID.match(arxiv_id.strip())
+    return match.group(1) if match else None
+
+
+def arxiv_abs_url(arxiv_id: str | None) -> str | None:
+    """The paper's arXiv page: the one way every part of the program builds it."""
+    eprint = arxiv_eprint(arxiv_id)
+    return f"https://arxiv.org/abs/{eprint}" if eprint else None
+
+
+def arxiv_pdf_url(arxiv_id: str | None, base: str = "https://arxiv.org/pdf") -> str | None:
+    eprint = arxiv_eprint(arxiv_id)
+    return f"{base.rstrip('/')}/{eprint}" if eprint else None
+
+
 def arxiv_search_url(title: str) -> str:
     """arXiv's title search: the fallback when a paper's arXiv id is unknown."""
     return f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"

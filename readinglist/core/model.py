@@ -8,6 +8,21 @@ from typing import Any
 
 STATUSES = ("unread", "reading", "read")
 LINK_KINDS = ("code", "project", "other")
+# Fields a record carries only when set, so older stores and small papers stay small.
+OPTIONAL_FIELDS = (
+    "citation_key",
+    "url",
+    "journal_ref",
+    "pub_type",
+    "venue",
+    "volume",
+    "issue",
+    "pages",
+    "publisher",
+    "added",
+    "listed",
+    "upvotes",
+)
 
 
 @dataclass(slots=True)
@@ -46,6 +61,21 @@ class Paper:
     doi: str | None = None
     pdf_url: str | None = None
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # All arXiv categories, primary first (``category`` is the primary one).
+    categories: list[str] = field(default_factory=list)
+    citation_key: str | None = None  # assigned once, at first export or from an imported .bib
+    url: str | None = None  # the paper's own page when it has no arXiv id (DOI landing page, ...)
+    journal_ref: str | None = None  # arXiv's journal reference, as the authors wrote it
+    # The published version, when known (from a DOI, a .bib, Semantic Scholar or the user).
+    pub_type: str | None = None  # "article", "inproceedings", "book", ... (BibTeX entry types)
+    venue: str | None = None  # journal or proceedings title
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    added: str | None = None  # ISO timestamp (UTC) of when the paper entered the library
+    listed: str | None = None  # the day a feed featured or announced it, "YYYY-MM-DD"
+    upvotes: int | None = None  # Hugging Face upvotes at the last fetch
 
     @property
     def year(self) -> int | None:
@@ -61,13 +91,15 @@ class Paper:
 
     @property
     def arxiv_url(self) -> str | None:
-        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+        from readinglist.core.links import arxiv_abs_url
+
+        return arxiv_abs_url(self.arxiv_id)
 
     @property
     def arxiv_pdf_url(self) -> str | None:
-        if self.pdf_url:
-            return self.pdf_url
-        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None
+        from readinglist.core.links import arxiv_pdf_url
+
+        return self.pdf_url or arxiv_pdf_url(self.arxiv_id)
 
     @property
     def listings(self) -> list[str]:
@@ -96,6 +128,8 @@ class Paper:
             "doi": self.doi,
             "pdf_url": self.pdf_url,
             "provenance": {k: dict(v) for k, v in self.provenance.items()},
+            **{name: getattr(self, name) for name in OPTIONAL_FIELDS if getattr(self, name) is not None},
+            **({"categories": list(self.categories)} if self.categories else {}),
         }
 
     @classmethod
@@ -119,7 +153,13 @@ class Paper:
             doi=data.get("doi"),
             pdf_url=data.get("pdf_url"),
             provenance=dict(data.get("provenance") or {}),
+            categories=[intern(c) for c in data.get("categories") or ()],
+            **{name: data[name] for name in OPTIONAL_FIELDS if data.get(name) is not None},
         )
+
+    def edited(self, name: str) -> bool:
+        """True when the user set this field by hand: nothing else may overwrite it."""
+        return (self.provenance.get(name) or {}).get("source") == "user"
 
 
 @dataclass(slots=True)

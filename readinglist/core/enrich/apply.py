@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from readinglist.core.enrich.arxiv import ArxivEntry
 from readinglist.core.enrich.hf import HfPaper
 from readinglist.core.enrich.match import Match
-from readinglist.core.links import links_by_kind
+from readinglist.core.links import arxiv_pdf_url, links_by_kind
 from readinglist.core.model import Paper
 from readinglist.core.text import clean_text, is_safe_url
 
@@ -98,7 +98,7 @@ def changes_for(paper: Paper, outcome: Outcome, at: str) -> tuple[dict[str, Any]
         if _writable(paper, "arxiv_id", bool(paper.arxiv_id)):
             put("arxiv_id", entry.arxiv_id, "arxiv")
         if _writable(paper, "pdf_url", bool(paper.pdf_url)):
-            put("pdf_url", entry.pdf_url or f"https://arxiv.org/pdf/{entry.arxiv_id}", "arxiv")
+            put("pdf_url", entry.pdf_url or arxiv_pdf_url(entry.arxiv_id), "arxiv")
         if entry.doi and _writable(paper, "doi", bool(paper.doi)):
             put("doi", entry.doi, "arxiv")
         if entry.primary_category and _writable(paper, "category", bool(paper.category)):

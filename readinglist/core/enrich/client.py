@@ -99,7 +99,7 @@ class PoliteClient:
         self._last_end: dict[str, float] = {}
         self._connected = False  # once one request got through, "offline" no longer applies
         self.requests: list[tuple[str, float]] = []  # (service, start time): for summaries and tests
-        self.delays = {"arxiv": settings.arxiv_delay, "hf": settings.hf_delay, "s2": settings.s2_delay}
+        self.delays = {"arxiv": settings.arxiv_delay, "hf": settings.hf_delay, "s2": settings.s2_delay, "doi": settings.doi_delay}
 
     @property
     def connected(self) -> bool:

@@ -15,12 +15,18 @@ from readinglist.core.text import is_safe_url
 ARXIV_API = "https://export.arxiv.org/api/query"
 HF_API = "https://huggingface.co/api"
 S2_API = "https://api.semanticscholar.org/graph/v1"
+DOI_API = "https://doi.org"
+ARXIV_PDF = "https://arxiv.org/pdf"
+ARXIV_RSS = "https://rss.arxiv.org/rss"
 
 # Config key -> environment variable. Only these are read from the environment.
 ENV_VARS = {
     "arxiv_api": "READINGLIST_ARXIV_API",
     "hf_api": "READINGLIST_HF_API",
     "s2_api": "READINGLIST_S2_API",
+    "doi_api": "READINGLIST_DOI_API",
+    "arxiv_pdf": "READINGLIST_ARXIV_PDF",
+    "arxiv_rss": "READINGLIST_ARXIV_RSS",
     "arxiv_delay": "READINGLIST_ARXIV_DELAY",
     "hf_delay": "READINGLIST_HF_DELAY",
     "s2_delay": "READINGLIST_S2_DELAY",
@@ -34,12 +40,16 @@ class EnrichSettings:
     arxiv_api: str = ARXIV_API
     hf_api: str = HF_API
     s2_api: str = S2_API
+    doi_api: str = DOI_API
+    arxiv_pdf: str = ARXIV_PDF
+    arxiv_rss: str = ARXIV_RSS
     # Seconds between the starts of two requests to one service. arXiv's terms
     # ask for 3; Hugging Face allows ~500 per 5 minutes; Semantic Scholar's
     # anonymous pool about 1 per second.
     arxiv_delay: float = 3.0
     hf_delay: float = 0.7
     s2_delay: float = 1.1
+    doi_delay: float = 1.0
     contact: str = ""
     timeout: float = 20.0
     retries: int = 3  # extra attempts after the first, on 429, 5xx and timeouts
@@ -55,9 +65,9 @@ class EnrichSettings:
         return f"{base} ({self.contact})" if self.contact else base
 
 
-_FLOAT_KEYS = ("arxiv_delay", "hf_delay", "s2_delay", "timeout", "backoff", "max_retry_after")
+_FLOAT_KEYS = ("arxiv_delay", "hf_delay", "s2_delay", "doi_delay", "timeout", "backoff", "max_retry_after")
 _INT_KEYS = ("retries", "max_response_bytes", "batch_size", "max_consecutive_failures")
-_URL_KEYS = ("arxiv_api", "hf_api", "s2_api")
+_URL_KEYS = ("arxiv_api", "hf_api", "s2_api", "doi_api", "arxiv_pdf", "arxiv_rss")
 
 
 def load_settings(section: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> EnrichSettings:
