@@ -17,7 +17,7 @@ import pytest
 from readinglist.bench.corpus import write_listing
 from readinglist.bench.report import END_MARK, START_MARK, update_doc
 from readinglist.core.parse import parse_file
-from readinglist.core.synth import synthetic_papers
+from readinglist.bench.synth import synthetic_papers
 
 KEYS = (
     "import_s",

@@ -170,3 +170,14 @@ def test_text_output_never_carries_terminal_escape_sequences(home: Path) -> None
         assert "\x1b" not in result.stdout and "\u202e" not in result.stdout, args
     shown = run(home, "show", pid).stdout
     assert "see  and  now" in shown
+
+
+@pytest.mark.parametrize("command", [["list"], ["doctor"], ["show", "abc"], ["star", "abc"], ["export", "--format", "md"], ["enrich", "--limit", "0"]])
+def test_an_invalid_config_file_stops_every_command_the_same_way(home: Path, tmp_path: Path, command: list[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "gruvbox"\n[keymap\npaper.star = "x"\n', encoding="utf-8")
+    result = run(home, *command, env={"READINGLIST_CONFIG": str(config)})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(config) in lines[0] and "line 2" in lines[0], result.stderr
+    assert config.read_text(encoding="utf-8").startswith('theme = "gruvbox"')  # never rewritten

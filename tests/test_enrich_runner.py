@@ -13,7 +13,8 @@ import pytest
 from readinglist.core.enrich.apply import needs_enrichment
 from readinglist.core.enrich.client import PoliteClient
 from readinglist.core.enrich.runner import EnrichOffline, ProgressInfo, Summary, run_enrichment
-from readinglist.core.enrich.scope import select_papers
+from readinglist.core.library import Library
+from readinglist.core.scope import Scope
 from readinglist.core.enrich.settings import EnrichSettings
 from readinglist.core.model import Paper
 from readinglist.core.store import Store
@@ -34,6 +35,12 @@ SETTINGS = EnrichSettings(
     backoff=0.0,
     retries=1,
 )
+
+
+def select_papers(store, *, everything: bool = False, ids=()):
+    """The papers `enrich` works on by default (unresolved), or all, or these ids."""
+    scope = Scope.of_ids(ids) if ids else Scope.everything() if everything else Scope.unresolved()
+    return Library(store).select(scope)
 
 
 def fixture(path: str) -> bytes:

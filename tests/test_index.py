@@ -19,7 +19,7 @@ from readinglist.core import index as index_module
 from readinglist.core.index import SearchIndex
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.query import SORTS, QueryError, parse_query
-from readinglist.core.synth import synthetic_papers
+from readinglist.bench.synth import synthetic_papers
 from readinglist.core.text import fold, normalize_title, words
 
 
@@ -597,7 +597,7 @@ def test_synthetic_corpus_is_deterministic_whatever_the_hash_seed() -> None:
     import subprocess
     import sys
 
-    script = "from readinglist.core.synth import synthetic_papers; print([p.to_dict() for p in synthetic_papers(30, 5)])"
+    script = "from readinglist.bench.synth import synthetic_papers; print([p.to_dict() for p in synthetic_papers(30, 5)])"
     outputs = {
         subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                        env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout

@@ -222,10 +222,10 @@ async def test_app_does_not_overwrite_a_file_damaged_while_it_runs(home: Path) -
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         target.write_bytes(CORRUPTIONS["truncated"])
-        app._check_external_changes()  # what the app's timer does every 2 s
+        app.main_screen.check_external_changes()  # what the app's timer does every 2 s
         await pilot.press("s", "r")
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = app.messages()
         assert any(str(target) in m and "corrupt" in m for m in messages), messages
         assert sum(m.startswith("Not saved") for m in messages) == 2
     assert target.read_bytes() == CORRUPTIONS["truncated"]

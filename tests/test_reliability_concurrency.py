@@ -20,7 +20,7 @@ from readinglist.core.errors import StoreError
 from readinglist.core.model import Paper
 from readinglist.core.store import LOCK_FILE, Store
 from readinglist.core.text import paper_id
-from readinglist.tui.app import EXTERNAL_CHECK_S
+from readinglist.tui.screens.main import EXTERNAL_CHECK_S
 from readinglist.tui.screens.note import NoteEditor
 from tests.tui_helpers import make_app, settle
 
@@ -197,15 +197,15 @@ async def test_app_and_cli_writing_at_the_same_time_keep_both(tmp_path: Path) ->
     app, _ = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        first, second = app.papers[app.rows[0]].id, app.papers[app.rows[1]].id
+        first, second = app.library.papers[app.main_screen.rows[0]].id, app.library.papers[app.main_screen.rows[1]].id
         await pilot.press("s")  # the app stars the paper
         for args in (("tag", first, "+from-cli"), ("note", second, "written by the CLI")):
             result = await asyncio.to_thread(cli, home, *args)
             assert result.returncode == 0, result.stderr
         await pilot.press("r")  # the app, which has not re-read yet, sets the status
         await pilot.pause(EXTERNAL_CHECK_S + 0.5)  # the app's own re-read
-        assert app.annotation_of(first).tags == ["from-cli"]
-        assert app.annotation_of(second).note == "written by the CLI"
+        assert app.library.annotation(first).tags == ["from-cli"]
+        assert app.library.annotation(second).note == "written by the CLI"
     fresh = Store.open(home)
     mine = fresh.annotation(first)
     assert (mine.star, mine.status, mine.tags) == (True, "reading", ["from-cli"])
@@ -218,17 +218,17 @@ async def test_app_says_the_store_is_busy_and_saves_once_it_is_free(tmp_path: Pa
     app, _ = make_app(home, store=store)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         busy = holder(home)
         await pilot.press("s")
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = app.messages()
         assert any("Not saved" in m and "busy" in m and f"process {busy.pid}" in m for m in messages), messages
-        assert not app.annotation_of(pid).star  # the app does not pretend it saved
+        assert not app.library.annotation(pid).star  # the app does not pretend it saved
         busy.kill()
         busy.wait()
         await pilot.press("s")
-        assert app.annotation_of(pid).star
+        assert app.library.annotation(pid).star
     assert Store.open(home).annotation(pid).star
 
 
@@ -237,7 +237,7 @@ async def test_tags_added_elsewhere_while_the_tag_editor_is_open_are_kept(tmp_pa
     app, _ = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("t", *"mine", "enter")
         await pilot.press("t")
         result = await asyncio.to_thread(cli, home, "tag", pid, "+from-cli")
@@ -252,7 +252,7 @@ async def test_a_note_saved_elsewhere_while_editing_is_not_silently_overwritten(
     app, _ = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("n", *"my thoughts")
         result = await asyncio.to_thread(cli, home, "note", pid, "written in the other window")
         assert result.returncode == 0, result.stderr

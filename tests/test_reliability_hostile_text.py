@@ -217,22 +217,26 @@ async def test_screens_of_an_ordinary_store_have_no_control_characters(tmp_path:
 # --- links: only http(s) is opened, copied or exported ------------------------------
 
 
-async def test_only_http_links_are_opened_or_copied_and_the_rest_are_refused_with_a_message(tmp_path: Path) -> None:
+async def test_only_http_links_are_opened_or_copied_and_the_rest_are_refused_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, opened = make_app(tmp_path / "home")
     copied: list[str] = []
+    monkeypatch.setattr("pyperclip.copy", copied.append)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
-        app._copy_with_pyperclip = lambda text: None  # type: ignore[method-assign]
+        screen = app.main_screen
         for url in UNSAFE_URLS:
-            app.open_link(url)
-            app.copy_link(url, "link")
+            screen.open_link(url)
+            screen.copy_link(url, "link")
+        await app.workers.wait_for_complete()
+        assert app.clipboard == ""
         await pilot.pause()
         assert opened == [] and copied == []
-        refusals = [n.message for n in app._notifications if n.message.startswith("Refused")]
+        refusals = [m for m in app.messages() if m.startswith("Refused")]
         assert len(refusals) == 2 * len(UNSAFE_URLS)
         for url in ("https://example.org/a_(b)?q=1#frag", "HTTP://EXAMPLE.ORG/x"):
-            app.open_link(url)
+            screen.open_link(url)
         assert opened == ["https://example.org/a_(b)?q=1#frag", "HTTP://EXAMPLE.ORG/x"]
 
 
@@ -240,8 +244,8 @@ async def test_links_and_messages_with_markup_characters_are_shown_as_text(tmp_p
     app, opened = make_app(tmp_path / "home")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        app.open_link("https://github.com/a/b[/]")
-        app.open_link("javascript:[link=https://evil.example]click[/link]")
+        app.main_screen.open_link("https://github.com/a/b[/]")
+        app.main_screen.open_link("javascript:[link=https://evil.example]click[/link]")
         await pilot.pause()
         screen = screen_text(app)
         assert app.is_running and opened == ["https://github.com/a/b[/]"]

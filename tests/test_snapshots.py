@@ -47,9 +47,9 @@ def test_note_editor(snap_compare, tmp_path: Path) -> None:
 
 
 def test_tag_editor(snap_compare, tmp_path: Path) -> None:
-    app = _app(tmp_path)
-    app.store.set_tags(app.papers[3].id, ["llm", "survey"])
-    app.annotations = dict(app.store.annotations())
+    store = Store.open(tmp_path / "home", year=2026)
+    store.set_tags(store.papers()[3].id, ["llm", "survey"])
+    app = make_app(tmp_path / "home", store=store)[0]
 
     async def run_before(pilot) -> None:
         await settle(pilot)

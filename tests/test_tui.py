@@ -20,7 +20,7 @@ from tests.tui_helpers import make_app, settle
 async def go_to(pilot, title: str) -> None:
     await pilot.press("slash", *f'title:"{title}"', "enter")
     await settle(pilot)
-    assert pilot.app.current.title == title
+    assert pilot.app.main_screen.current.title == title
 
 SIZE = (140, 40)
 
@@ -37,12 +37,12 @@ async def test_star_and_status_are_saved_at_once_and_survive_relaunch(tmp_path: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("j", "j")
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("s", "r", "r")
-        assert app.store.annotation(pid).star
-        assert app.store.annotation(pid).status == "read"
+        assert app.library.store.annotation(pid).star
+        assert app.library.store.annotation(pid).status == "read"
         await pilot.press("r")
-        assert app.store.annotation(pid).status == "unread"
+        assert app.library.store.annotation(pid).status == "unread"
     again = Store.open(tmp_path)
     assert again.annotation(pid).star and again.annotation(pid).status == "unread"
 
@@ -53,11 +53,11 @@ async def test_tags_editor_completes_existing_tags(tmp_path: Path) -> None:
     app, _ = make_app(tmp_path, store=store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("t")
         assert isinstance(app.screen, TagEditor)
         await pilot.press(*"todo vis", "right", "enter")
-        assert app.store.annotation(pid).tags == ["todo", "vision-language"]
+        assert app.library.store.annotation(pid).tags == ["todo", "vision-language"]
         assert "vision-language" in str(app.main_screen.query_one("#detail-body").render())
 
 
@@ -65,13 +65,13 @@ async def test_note_is_saved_with_ctrl_s_and_shown_as_plain_text(tmp_path: Path)
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("n")
         assert isinstance(app.screen, NoteEditor)
         await pilot.press(*"See [bold]x[/bold]")
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, NoteEditor)
-        assert app.store.annotation(pid).note == "See [bold]x[/bold]"
+        assert app.library.store.annotation(pid).note == "See [bold]x[/bold]"
         detail = app.main_screen.query_one("#detail-body").render()
         assert "See [bold]x[/bold]" in str(detail)
 
@@ -80,7 +80,7 @@ async def test_escape_asks_before_discarding_an_unsaved_note(tmp_path: Path) -> 
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         await pilot.press("n", *"draft", "escape")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")  # keep editing
@@ -88,7 +88,7 @@ async def test_escape_asks_before_discarding_an_unsaved_note(tmp_path: Path) -> 
         assert app.screen.query_one(TextArea).text == "draft"
         await pilot.press("escape", "y")
         assert not isinstance(app.screen, (NoteEditor, ConfirmScreen))
-        assert app.store.annotation(pid).note == ""
+        assert app.library.store.annotation(pid).note == ""
 
 
 async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,26 +99,26 @@ async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monk
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(app.store, "set_note", broken)
+        monkeypatch.setattr(app.library.store, "set_note", broken)
         await pilot.press("n", *"precious words", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, NoteEditor)
         assert app.screen.query_one(TextArea).text == "precious words"
-        assert any("No space left" in n.message for n in app._notifications)
+        assert any("No space left" in m for m in app.messages())
 
 
 async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) -> None:
     app, opened = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        paper = app.current
+        paper = app.main_screen.current
         await pilot.press("o")
         assert opened[-1] == arxiv_search_url(paper.title)
         assert opened[-1].startswith("https://arxiv.org/search/?query=")
         await pilot.press("p")
         assert len(opened) == 1  # no PDF without an arXiv id
-        app.store.update_papers({paper.id: {"arxiv_id": "2207.06405"}})
-        app.reload_papers([paper.id])
+        app.library.store.update_papers({paper.id: {"arxiv_id": "2207.06405"}})
+        app.main_screen.check_external_changes()
         await pilot.press("o", "p")
         assert opened[-2:] == ["https://arxiv.org/abs/2207.06405", "https://arxiv.org/pdf/2207.06405"]
 
@@ -136,14 +136,14 @@ async def test_code_link_opens_and_copies(tmp_path: Path, _no_system_clipboard: 
         assert _no_system_clipboard == ["https://github.com/facebookresearch/AudioMAE"]
         await pilot.press("y")
         assert app.clipboard.startswith("https://arxiv.org/search/?query=")
-        assert any("Copied arXiv search link" in n.message for n in app._notifications)
+        assert any("Copied arXiv search link" in m for m in app.messages())
 
 
 async def test_several_code_links_ask_which(tmp_path: Path) -> None:
     app, opened = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.current.links["code"] = ["https://github.com/a/one", "https://gitlab.com/b/two"]
+        app.main_screen.current.links["code"] = ["https://github.com/a/one", "https://gitlab.com/b/two"]
         await pilot.press("c")
         assert isinstance(app.screen, ChooseLink)
         await pilot.press("down", "enter")
@@ -154,12 +154,12 @@ async def test_only_http_links_are_ever_opened(tmp_path: Path) -> None:
     app, opened = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.current.links["code"] = ["javascript:alert(1)"]
+        app.main_screen.current.links["code"] = ["javascript:alert(1)"]
         await pilot.press("c")
-        app.open_link("file:///etc/passwd")
+        app.main_screen.open_link("file:///etc/passwd")
         await pilot.pause()
         assert opened == []
-        assert sum("Refused" in n.message for n in app._notifications) == 2
+        assert sum("Refused" in m for m in app.messages()) == 2
 
 
 async def test_filter_as_you_type_shows_matches_and_count(tmp_path: Path) -> None:
@@ -168,16 +168,16 @@ async def test_filter_as_you_type_shows_matches_and_count(tmp_path: Path) -> Non
         await settle(pilot)
         await pilot.press("slash", *"title:clip")
         await settle(pilot)
-        titles = [app.papers[i].title for i in app.rows]
+        titles = [app.library.papers[i].title for i in app.main_screen.rows]
         assert titles and all("clip" in t.lower() for t in titles)
         assert len(titles) < 413
         status = str(app.main_screen.query_one("#status-line").render())
         assert f"{len(titles)} of 413 papers" in status and "filter: title:clip" in status
         await pilot.press("enter", "s")  # back in the list, keys act on papers again
-        assert app.store.annotation(app.current.id).star
+        assert app.library.store.annotation(app.main_screen.current.id).star
         await pilot.press("escape")  # clears the filter
         await settle(pilot)
-        assert len(app.rows) == 413
+        assert len(app.main_screen.rows) == 413
 
 
 async def test_malformed_query_shows_a_hint_and_keeps_the_list(tmp_path: Path) -> None:
@@ -186,13 +186,13 @@ async def test_malformed_query_shows_a_hint_and_keeps_the_list(tmp_path: Path) -
         await settle(pilot)
         await pilot.press("slash", *"clip year:2023")
         await settle(pilot)
-        shown = list(app.rows)
-        assert shown and all(app.papers[i].year == 2023 for i in shown)
+        shown = list(app.main_screen.rows)
+        assert shown and all(app.library.papers[i].year == 2023 for i in shown)
         await pilot.press("x")
         await settle(pilot)
         hint = app.main_screen.query_one("#query-hint")
         assert hint.has_class("shown") and "year" in str(hint.render()).lower()
-        assert app.rows == shown
+        assert app.main_screen.rows == shown
         assert "query not applied" in str(app.main_screen.query_one("#status-line").render())
 
 
@@ -202,7 +202,7 @@ async def test_a_phrase_being_typed_filters_before_its_closing_quote(tmp_path: P
         await settle(pilot)
         await pilot.press("slash", *'"masked autoenc')
         await settle(pilot)
-        titles = [app.papers[i].title for i in app.rows]
+        titles = [app.library.papers[i].title for i in app.main_screen.rows]
         assert "Masked Autoencoders that Listen" in titles
         assert not app.main_screen.query_one("#query-hint").has_class("shown")
 
@@ -212,11 +212,11 @@ async def test_navigation_keys(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("G")
-        assert app.paper_list.cursor == 412
+        assert app.main_screen.paper_list.cursor == 412
         await pilot.press("k", "up")
-        assert app.paper_list.cursor == 410
+        assert app.main_screen.paper_list.cursor == 410
         await pilot.press("g")
-        assert app.paper_list.cursor == 0 and app.current.id == app.papers[app.rows[0]].id
+        assert app.main_screen.paper_list.cursor == 0 and app.main_screen.current.id == app.library.papers[app.main_screen.rows[0]].id
 
 
 async def test_palette_goes_to_a_paper_by_title(tmp_path: Path) -> None:
@@ -227,7 +227,7 @@ async def test_palette_goes_to_a_paper_by_title(tmp_path: Path) -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.current.title == "The Llama 3 Herd of Models"
+        assert app.main_screen.current.title == "The Llama 3 Herd of Models"
 
 
 async def test_keymap_from_config_rebinds_a_key(tmp_path: Path) -> None:
@@ -235,7 +235,7 @@ async def test_keymap_from_config_rebinds_a_key(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x")
-        assert app.store.annotation(app.current.id).star
+        assert app.library.store.annotation(app.main_screen.current.id).star
 
 
 async def test_changes_from_another_instance_appear(tmp_path: Path) -> None:
@@ -243,9 +243,9 @@ async def test_changes_from_another_instance_appear(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         other = Store.open(tmp_path)
-        other.set_star(app.current.id, True)
-        app._check_external_changes()
-        assert app.annotation_of(app.current.id).star
+        other.set_star(app.main_screen.current.id, True)
+        app.main_screen.check_external_changes()
+        assert app.library.annotation(app.main_screen.current.id).star
 
 
 async def test_help_lists_keys(tmp_path: Path) -> None:
@@ -270,20 +270,28 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(tmp_path: 
         for key, char in [("slash", "/"), ("t", "t"), ("i", "i"), ("t", "t"), ("l", "l"), ("e", "e"), ("colon", ":"), ("c", "c"), ("l", "l"), ("i", "i"), ("p", "p")]:
             app.post_message(events.Key(key, char))
         await settle(pilot)
-        assert app.widget("#filter", Input).value == "title:clip"
+        assert app.main_screen.filter_input.value == "title:clip"
         assert not isinstance(app.screen, TagEditor)
-        assert app.query_text == "title:clip"
+        assert app.main_screen.query_text == "title:clip"
 
 
 async def test_notifications_never_read_text_as_markup(tmp_path: Path) -> None:
+    from textual.notifications import Notify
+
     app, _ = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    shown: list = []
+
+    def hook(message) -> None:
+        if isinstance(message, Notify):
+            shown.append(message.notification)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(pilot)
-        app.open_link("javascript:[bold]alert(1)[/bold]")
+        app.main_screen.open_link("javascript:[bold]alert(1)[/bold]")
         app.main_screen.query_one("#detail").notify("[red]from a widget[/red]")
         await pilot.pause()
-        assert [n.markup for n in app._notifications] == [False, False]
-        assert "[bold]alert(1)[/bold]" in list(app._notifications)[0].message
+        assert [n.markup for n in shown] == [False, False]
+        assert "[bold]alert(1)[/bold]" in shown[0].message
 
 
 async def test_new_filter_starts_at_its_best_match_and_a_new_sort_keeps_the_paper(tmp_path: Path) -> None:
@@ -292,22 +300,22 @@ async def test_new_filter_starts_at_its_best_match_and_a_new_sort_keeps_the_pape
         await settle(pilot)
         await pilot.press("j", "j", "j", "slash", *"clip", "enter")
         await settle(pilot)
-        assert app.paper_list.cursor == 0 and app.current.id == app.papers[app.rows[0]].id
+        assert app.main_screen.paper_list.cursor == 0 and app.main_screen.current.id == app.library.papers[app.main_screen.rows[0]].id
         await pilot.press("j", "j")
-        chosen = app.current.id
+        chosen = app.main_screen.current.id
         await pilot.press("S")  # sort by date
         await settle(pilot)
-        assert app.sort == "date" and app.current.id == chosen
+        assert app.main_screen.sort == "date" and app.main_screen.current.id == chosen
 
 
 async def test_theme_and_default_sort_come_from_the_config(tmp_path: Path) -> None:
     app, _ = make_app(tmp_path, config={"theme": "gruvbox", "default_sort": "title"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.theme == "gruvbox" and app.sort == "title"
+        assert app.theme == "gruvbox" and app.main_screen.sort == "title"
         from readinglist.core.text import normalize_title
 
-        titles = [normalize_title(app.papers[i].title) for i in app.rows[:20]]
+        titles = [normalize_title(app.library.papers[i].title) for i in app.main_screen.rows[:20]]
         assert titles == sorted(titles)  # A-Z, ignoring case, accents and punctuation
 
 
@@ -315,10 +323,10 @@ async def test_a_bad_config_value_is_named_not_silently_ignored(tmp_path: Path) 
     app, _ = make_app(tmp_path / "h", config={"theme": "no-such-theme", "default_sort": "size"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = app.messages()
         assert any("theme 'no-such-theme' is unknown" in m for m in messages)
         assert any("default_sort 'size'" in m for m in messages)
-        assert app.sort == "relevance"
+        assert app.main_screen.sort == "relevance"
 
 
 async def test_a_slow_search_says_searching_and_then_shows_its_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -327,13 +335,13 @@ async def test_a_slow_search_says_searching_and_then_shows_its_result(tmp_path: 
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        real_search = app.index.search
+        real_search = app.library.index.search
 
         def slow(query, sort="relevance"):
             time.sleep(0.6)  # as when a large corpus was just opened
             return real_search(query, sort=sort)
 
-        monkeypatch.setattr(app.index, "search", slow)
+        monkeypatch.setattr(app.library.index, "search", slow)
         await pilot.press("slash", *"clip")
         await pilot.pause(0.4)
         assert "searching…" in str(app.main_screen.query_one("#status-line").render())
@@ -347,11 +355,63 @@ async def test_papers_resolved_by_another_instance_appear(tmp_path: Path) -> Non
     app, opened = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        pid = app.current.id
+        pid = app.main_screen.current.id
         Store.open(tmp_path).update_papers({pid: {"arxiv_id": "2401.00001"}})
-        app._check_external_changes()
+        app.main_screen.check_external_changes()
         await pilot.pause()
-        assert app.current.arxiv_id == "2401.00001"
+        assert app.main_screen.current.arxiv_id == "2401.00001"
         await pilot.press("o")
         assert opened == ["https://arxiv.org/abs/2401.00001"]
-        assert not app.store.corpus_changed_on_disk()  # reloaded once, not on every tick
+        assert not app.library.store.corpus_changed_on_disk()  # reloaded once, not on every tick
+
+
+async def test_help_shows_the_keys_of_the_users_keymap(tmp_path: Path) -> None:
+    from readinglist.tui.screens.help import HelpScreen
+
+    app, _ = make_app(tmp_path, config={"keymap": {"paper.star": "x", "paper.note": "f2"}})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict((what, keys) for keys, what in app.screen.keys)
+        assert rows["Star or unstar the paper"] == "x"
+        assert rows["Edit the note (ctrl+s saves)"] == "f2"
+        assert rows["Keys and filter language"] == "?"
+
+
+@pytest.mark.parametrize(
+    ("keymap", "named"),
+    [
+        ({"app.quit": "not a key!!"}, "'not a key!!' is not a key"),
+        ({"paper.stra": "x"}, "no binding has the id 'paper.stra'"),
+        ({"paper.star": "q"}, "would take the key of app.quit"),
+        ({"paper.star": 3}, "paper.star wants keys as text"),
+    ],
+)
+async def test_a_bad_keymap_entry_is_named_and_the_default_key_kept(tmp_path: Path, keymap: dict, named: str) -> None:
+    app, _ = make_app(tmp_path, config={"keymap": keymap})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any(named in m for m in app.messages("warning")), app.messages()
+        pid = app.main_screen.current.id
+        await pilot.press("s")  # star keeps its key
+        assert app.library.annotation(pid).star
+        await pilot.press("q")  # and q still quits
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_a_search_that_crashes_is_reported_and_the_status_line_recovers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def broken(query, sort="relevance"):
+            raise RuntimeError("index exploded")
+
+        monkeypatch.setattr(app.library.index, "search", broken)
+        await pilot.press("slash", *"clip")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert any("Search failed: RuntimeError: index exploded" in m for m in app.messages("error"))
+        assert "searching" not in str(app.main_screen.query_one("#status-line").render())

@@ -33,7 +33,7 @@ async def test_starred_papers_to_a_bibtex_file(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, ExportDialog)
-        assert any(f"Exported 2 papers as BibTeX to {target}" == n.message for n in app._notifications)
+        assert any(f"Exported 2 papers as BibTeX to {target}" == m for m in app.messages())
     library = bibtexparser.parse_string(target.read_text(encoding="utf-8"))
     assert len(library.entries) == 2 and not library.failed_blocks
 
@@ -44,7 +44,7 @@ async def test_filtered_papers_as_markdown_to_the_clipboard(tmp_path: Path) -> N
         await settle(pilot)
         await pilot.press("slash", *"title:clip", "enter")
         await settle(pilot)
-        shown = len(app.rows)
+        shown = len(app.main_screen.rows)
         dialog = await _open_dialog(pilot)
         dialog.query_one("#md", RadioButton).value = True
         dialog.query_one("#filtered", RadioButton).value = True
@@ -52,9 +52,9 @@ async def test_filtered_papers_as_markdown_to_the_clipboard(tmp_path: Path) -> N
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.clipboard.startswith("# Papers: title:clip")
+        assert app.clipboard.startswith("# Reading list: papers matching title:clip")
         assert app.clipboard.count("\n- [") == shown
-        assert any(f"Copied {shown} papers as Markdown" in n.message for n in app._notifications)
+        assert any(f"Copied {shown} papers as Markdown" in m for m in app.messages())
 
 
 async def test_existing_file_is_kept_unless_the_user_confirms(tmp_path: Path) -> None:
@@ -83,5 +83,5 @@ async def test_nothing_starred_says_so(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
-        assert any("Nothing to export" in n.message for n in app._notifications)
+        assert any("Nothing to export" in m for m in app.messages())
     assert not (tmp_path / "none.bib").exists()

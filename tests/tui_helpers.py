@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from readinglist.core.config import Config
+from readinglist.core.library import Library
 from readinglist.core.store import Store
 from readinglist.tui.app import ReadingListApp
 
@@ -16,15 +18,36 @@ class Opened(list):
         self.append(url)
 
 
-def make_app(home: Path, config: dict | None = None, store: Store | None = None) -> tuple[ReadingListApp, Opened]:
+@dataclass(frozen=True, slots=True)
+class Notice:
+    message: str
+    severity: str
+
+
+class RecordingApp(ReadingListApp):
+    """The app, with every notification it shows also kept in ``notices``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notices: list[Notice] = []
+
+    def notify(self, message: str, *, severity="information", **kwargs) -> None:
+        self.notices.append(Notice(message, severity))
+        super().notify(message, severity=severity, **kwargs)
+
+    def messages(self, severity: str | None = None) -> list[str]:
+        return [n.message for n in self.notices if severity is None or n.severity == severity]
+
+
+def make_app(home: Path, config: dict | None = None, store: Store | None = None, **kwargs) -> tuple[RecordingApp, Opened]:
     opened = Opened()
     store = store or Store.open(home, year=2026)
-    app = ReadingListApp(store=store, config=Config(data=config or {}), opener=opened)
+    app = RecordingApp(Library(store), config=Config(data=config or {}), opener=opened, **kwargs)
     return app, opened
 
 
 async def settle(pilot) -> None:
-    """Wait for the debounced filter and its worker to finish."""
+    """Wait for the filter's worker to finish and its result to be shown."""
     await pilot.pause(0.1)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

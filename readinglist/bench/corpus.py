@@ -14,7 +14,7 @@ from pathlib import Path
 from readinglist.core.fileio import atomic_write_bytes
 from readinglist.core.model import Paper
 from readinglist.core.parse import CATEGORY_CODES
-from readinglist.core.synth import synthetic_papers
+from readinglist.bench.synth import synthetic_papers
 
 _CODE_OF = {category: code for code, category in CATEGORY_CODES.items()}
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()

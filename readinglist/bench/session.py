@@ -57,41 +57,49 @@ async def run_tui(
     from textual.widgets import Input
 
     from readinglist.core.config import Config
+    from readinglist.core.library import Library
     from readinglist.core.store import Store
     from readinglist.tui.app import ReadingListApp
 
     store = Store.open(home, seed=seed)
-    app = ReadingListApp(store=store, config=Config(), opener=lambda url: None)
+    kinds = {"list": "list", "hint": "hint", "annotation": "star", "detail": "detail"}
+    observed: list[Probe] = []
+
+    def observer(kind: str, what: str) -> None:
+        if observed:
+            text = what if kind in ("list", "hint") else f"{kind}:{what}"
+            observed[0].mark_applied(text, kinds[kind])
+
+    library = Library(store)
+    app = ReadingListApp(library, config=Config(), opener=lambda url: None, observer=observer)
     paper_list: list[Any] = []
     probe = Probe(app, snapshot=lambda: paper_list[0].cursor if paper_list else None)
-    probe.wrap_applier("_show_rows", lambda text, rows: text, "list")
-    probe.wrap_applier("_show_query_error", lambda text, message: text, "hint")
-    probe.wrap_applier("_annotation_changed", lambda pid, annotation: f"annotation:{pid}", "star")
-    probe.wrap_applier("_show_detail", lambda: f"detail:{app.current.id if app.current else ''}", "detail")
-    result: dict[str, Any] = {"papers": len(app.papers)}
+    observed.append(probe)
+    result: dict[str, Any] = {"papers": len(library)}
     async with app.run_test(size=SCREEN) as pilot:
         paint, _ = await probe.paint_after_applied("", 0, "the first list")
         result["first_paint_s"] = _since(spawned, paint.at)
-        if len(app.rows) != len(app.papers):
-            raise RuntimeError(f"the first list shows {len(app.rows)} of {len(app.papers)} papers")
+        screen = app.main_screen
+        if len(screen.rows) != len(library):
+            raise RuntimeError(f"the first list shows {len(screen.rows)} of {len(library)} papers")
         if not full:
             return result | {"rss_mb": rss_mb()}
-        paper_list.append(app.paper_list)
-        field = app.main_screen.query_one("#filter", Input)
+        paper_list.append(screen.paper_list)
+        field = screen.filter_input
         field.focus()
         early = await _filter(probe, field, [Step("d", typed=True)])
         result["early_filter_ms"] = early["filter_max_ms"]
         await _filter(probe, field, [Step("", typed=False)])
         try:
-            await probe.wait_for(lambda: app.index.text_indexed, "the word index", limit=INDEX_WAIT_S)
+            await probe.wait_for(lambda: library.index_ready, "the word index", limit=INDEX_WAIT_S)
             result["index_ready_s"] = _since(spawned, time.perf_counter())
         except ProbeTimeout:
             result["index_ready_s"] = None  # measured without it, as a user would meet it
         pauses = PauseLog()
         await settle()
         result |= await _filter(probe, field, keystrokes(queries))
-        result |= await _cursor(probe, app)
-        result |= await _star_key(probe, app)
+        result |= await _cursor(probe, screen)
+        result |= await _star_key(probe, screen)
         result |= pauses.summary()
         await pilot.pause()
     result |= _star(store)
@@ -130,10 +138,10 @@ async def _filter(probe: Probe, field: Any, steps: list[Step]) -> dict[str, Any]
     }
 
 
-async def _cursor(probe: Probe, app: Any) -> dict[str, Any]:
+async def _cursor(probe: Probe, screen: Any) -> dict[str, Any]:
     """The list shows the cursor moved (``cursor_ms``); the detail pane may
     follow in a later update (``cursor_detail_ms``: the whole response)."""
-    paper_list = app.paper_list
+    paper_list = screen.paper_list
     paper_list.focus()
     await settle()
     moves: list[float] = []
@@ -141,14 +149,14 @@ async def _cursor(probe: Probe, app: Any) -> dict[str, Any]:
     for _ in range(CURSOR_MOVES):
         await settle(KEY_GAP_S)
         target, start, since = paper_list.cursor + 1, len(probe.paints), len(probe.applied)
-        pid = app.papers[app.rows[target]].id
+        pid = screen.library.papers[screen.rows[target]].id
         sent = probe.send_key("down")
         paint = await probe.paint_where(lambda p, t=target: p.state == t, f"the cursor on row {target}", start)
         moves.append((paint.at - sent) * 1000)
         shown, _ = await probe.paint_after_applied(f"detail:{pid}", since, "the detail of the next paper")
         details.append((shown.at - sent) * 1000)
     await settle(KEY_GAP_S)
-    last, start = len(app.rows) - 1, len(probe.paints)
+    last, start = len(screen.rows) - 1, len(probe.paints)
     sent = probe.send_key("end")
     paint = await probe.paint_where(lambda p: p.state == last, "the cursor on the last row", start)
     return {
@@ -160,12 +168,12 @@ async def _cursor(probe: Probe, app: Any) -> dict[str, Any]:
     }
 
 
-async def _star_key(probe: Probe, app: Any) -> dict[str, Any]:
+async def _star_key(probe: Probe, screen: Any) -> dict[str, Any]:
     """Pressing s in the list: the write, the index update and the repaint."""
     times: list[float] = []
     for i in range(STAR_KEYS):
         await settle(KEY_GAP_S)
-        pid = app.current.id
+        pid = screen.current.id
         since = len(probe.applied)
         sent = probe.send_key("s", "s")
         paint, _ = await probe.paint_after_applied(f"annotation:{pid}", since, "the star")
@@ -173,7 +181,7 @@ async def _star_key(probe: Probe, app: Any) -> dict[str, Any]:
         await settle(KEY_GAP_S)
         since = len(probe.paints)
         probe.send_key("up")
-        await probe.paint_where(lambda p, row=len(app.rows) - 2 - i: p.state == row, "the row above", since)
+        await probe.paint_where(lambda p, row=len(screen.rows) - 2 - i: p.state == row, "the row above", since)
     return {"star_key_p50_ms": percentile(times, 0.5), "star_key_p95_ms": percentile(times, 0.95)}
 
 

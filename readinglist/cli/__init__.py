@@ -1,4 +1,5 @@
-"""The command line: ``readinglist`` launches the TUI, subcommands script the store.
+"""The command line: subcommands that script the library (``readinglist.main``
+opens the app when no subcommand is given).
 
 Exit codes: 0 success, 1 a user-facing error (one line on stderr), 2 usage.
 Each subcommand lives in its own module with ``register(subparsers)``; the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from readinglist.core.errors import UserError
 
 if TYPE_CHECKING:
     from readinglist.core.config import Config
+    from readinglist.core.library import Library
     from readinglist.core.store import Store
 
 
@@ -26,6 +29,7 @@ class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._store: Store | None = None
+        self._library: Library | None = None
         self._config: Config | None = None
 
     @property
@@ -49,6 +53,14 @@ class Context:
 
             self._store = Store.open(self.home, year=self.args.year)
         return self._store
+
+    def library(self) -> Library:
+        """The store's papers, annotations and verbs: what every paper command works on."""
+        if self._library is None:
+            from readinglist.core.library import Library
+
+            self._library = Library(self.store())
+        return self._library
 
     def out(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
@@ -93,13 +105,21 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, launch: Callable[[Context], int] | None = None) -> int:
+    """Run a command; without one, ``launch`` opens the app (``readinglist.main``
+    passes it: the CLI itself never imports the app)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(args)
     try:
+        # Every command reads the config, so an invalid file is reported the
+        # same way (file and position, exit 1) whichever command met it first.
+        ctx.config  # noqa: B018
         if args.command is None:
-            return launch_tui(ctx)
+            if launch is None:
+                parser.print_help()
+                return 0
+            return launch(ctx)
         return int(args.func(args, ctx) or 0)
     except UserError as exc:
         ctx.err(f"readinglist: error: {exc}")
@@ -114,22 +134,3 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 0
-
-
-def launch_tui(ctx: Context) -> int:
-    corpus = ctx.home / "corpus.json"
-    try:
-        size = corpus.stat().st_size
-    except OSError:
-        size = 0
-    if size > 20_000_000:  # about 10k papers: loading takes a noticeable moment
-        ctx.err(f"readinglist: loading {size / 1e6:.0f} MB of papers from {corpus}…")
-    store = ctx.store()
-    from readinglist.tui.app import ReadingListApp
-
-    app = ReadingListApp(store=store, config=ctx.config)
-    try:
-        app.run()
-    finally:
-        store.backup_annotations()  # the session's changes get a backup too
-    return app.return_code or 0

@@ -8,10 +8,12 @@ import threading
 from typing import TYPE_CHECKING
 
 from readinglist.cli import add_common_options
+from readinglist.core.errors import UserError
 
 if TYPE_CHECKING:
     from readinglist.cli import Context
     from readinglist.core.enrich.runner import ProgressInfo
+    from readinglist.core.scope import Scope
 
 DESCRIPTION = """\
 Resolve each paper's arXiv id, abs and PDF links, full author list, date,
@@ -50,20 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from readinglist.core.enrich.runner import parse_sources, run_enrichment
-    from readinglist.core.enrich.scope import select_papers
     from readinglist.core.enrich.settings import load_settings
 
     settings = load_settings(ctx.config.section("network"))
     sources = parse_sources(args.sources)
-    store = ctx.store()
-    papers = select_papers(
-        store,
-        query=args.query,
-        starred=args.starred,
-        everything=args.everything,
-        ids=args.ids or (),
-        limit=args.limit,
-    )
+    if args.limit is not None and args.limit < 0:
+        raise UserError("--limit must be zero or more")
+    library = ctx.library()
+    store = library.store
+    papers = library.select(scope_of(args))[: args.limit]
     if not papers:
         ctx.out("Nothing to enrich: every paper in scope is resolved (--all asks again for every paper).")
         return 0
@@ -77,6 +74,22 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if summary.cancelled:
         return 130
     return 1 if summary.failed or summary.stopped else 0
+
+
+def scope_of(args: argparse.Namespace) -> Scope:
+    """An explicit choice takes its papers resolved or not (cached answers make
+    that cheap); with none made, every paper not yet resolved."""
+    from readinglist.core.scope import Scope
+
+    if args.ids:
+        return Scope.of_ids(args.ids)
+    if args.query is not None:
+        return Scope.of_query(args.query)
+    if args.starred:
+        return Scope.starred()
+    if args.everything:
+        return Scope.everything()
+    return Scope.unresolved()
 
 
 class _CancelOnCtrlC:

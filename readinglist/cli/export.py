@@ -11,8 +11,7 @@ from readinglist.core.errors import UserError
 
 if TYPE_CHECKING:
     from readinglist.cli import Context
-    from readinglist.core.model import Annotation, Paper
-    from readinglist.core.store import Store
+    from readinglist.core.scope import Scope
 
 FORMATS = ("bib", "md")
 _SUFFIX_FORMATS = {".bib": "bib", ".bibtex": "bib", ".md": "md", ".markdown": "md"}
@@ -67,17 +66,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     fmt = _format(args.format, destination)
     if fmt == "bib" and (args.abstracts or args.title or args.group_by != "status"):
         raise UserError("--abstracts, --title and --group-by apply to --format md only")
-    store = ctx.store()
-    annotations = store.annotations()
-    papers, scope = select(args, store, annotations)
+    library = ctx.library()
+    annotations = library.annotations
+    scope = scope_of(args)
+    papers = library.select(scope)
     if not papers:
-        raise UserError(f"nothing to export: {scope}")
+        raise UserError(f"nothing to export: {scope.empty_message}")
 
     if fmt == "bib":
         taken = export.bibtex_keys_in(export.read_existing(args.append)) if args.append else set()
-        text = export.to_bibtex(papers, annotations, existing_keys=taken)
+        text = export.to_bibtex(papers, existing_keys=taken)
     else:
-        title = args.title if args.title is not None else f"Reading list: {_scope_title(args)}"
+        title = args.title if args.title is not None else scope.title
         text = export.to_markdown(papers, annotations, title=title, group_by=args.group_by, abstracts=args.abstracts)
 
     if destination is None:
@@ -98,41 +98,14 @@ def _format(chosen: str | None, destination: Path | None) -> str:
     raise UserError("say which format: --format bib or --format md")
 
 
-def select(args: argparse.Namespace, store: Store, annotations: dict[str, Annotation]) -> tuple[list[Paper], str]:
-    """The papers in scope, in store order (query results in query order),
-    and what to say when there are none."""
-    from readinglist.core.model import DEFAULT_ANNOTATION
-    from readinglist.core.text import fold
+def scope_of(args: argparse.Namespace) -> Scope:
+    """The papers the options choose: starred unless a query, a tag or --all says otherwise."""
+    from readinglist.core.scope import Scope
 
     if args.query is not None:
-        return query_papers(store, args.query), f"no paper matches the query {args.query!r}"
-    papers = store.papers()
-    if args.all:
-        return list(papers), "the store holds no paper"
+        return Scope.of_query(args.query)
     if args.tag is not None:
-        from readinglist.core.store import normalize_tags
-
-        wanted = [fold(t) for t in normalize_tags([args.tag])]
-        if not wanted:
-            raise UserError(f"{args.tag!r} is not a tag name")
-        chosen = [p for p in papers if wanted[0] in {fold(t) for t in annotations.get(p.id, DEFAULT_ANNOTATION).tags}]
-        return chosen, f"no paper has the tag {args.tag!r}"
-    chosen = [p for p in papers if annotations.get(p.id, DEFAULT_ANNOTATION).star]
-    return chosen, "no paper is starred (star some with `readinglist star ID`, or use --all, --tag or --query)"
-
-
-def query_papers(store: Store, query: str) -> list[Paper]:
-    """The query language goes through the same matching path as `readinglist list`."""
-    from readinglist.cli.papers import select as select_by_query
-
-    return select_by_query(store, query=query)
-
-
-def _scope_title(args: argparse.Namespace) -> str:
-    if args.query is not None:
-        return f"papers matching {args.query}"
-    if args.tag is not None:
-        return f"papers tagged {args.tag}"
+        return Scope.of_tag(args.tag)
     if args.all:
-        return "all papers"
-    return "starred papers"
+        return Scope.everything()
+    return Scope.starred()

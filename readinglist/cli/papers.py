@@ -17,9 +17,11 @@ from readinglist.core.model import STATUSES
 from readinglist.core.text import clean_text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from readinglist.cli import Context
+    from readinglist.core.library import Library
     from readinglist.core.model import Annotation, Paper
-    from readinglist.core.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,8 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    reports = store.import_files(args.paths, year=args.year)
+    reports = ctx.store().import_files(args.paths, year=args.year)
     failed = 0
     for report in reports:
         if report.error:
@@ -100,35 +101,6 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
 # --- list / show ---------------------------------------------------------
 
 
-def select(store: Store, *, query: str = "", starred: bool = False, status: str | None = None, tag: str | None = None, sort: str | None = None) -> list[Paper]:
-    """The papers a command works on: the query language plus simple filters.
-
-    The simple flags are folded into the query so there is one matching path.
-    """
-    from readinglist.core.index import SearchIndex
-    from readinglist.core.query import QueryError, parse_query
-
-    parts = [query] if query else []
-    if starred:
-        parts.append("is:starred")
-    if status:
-        parts.append(f"is:{status}")
-    if tag:
-        parts.append(f'tag:"{tag}"')
-    try:
-        parsed = parse_query(" ".join(parts))
-    except QueryError as exc:
-        raise UserError(f"bad query: {exc}") from None
-    papers = store.papers()
-    index = SearchIndex(papers, store.annotations())
-    kwargs = {"sort": sort} if sort else {}
-    try:
-        positions = index.search(parsed, **kwargs)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    return [papers[i] for i in positions]
-
-
 def paper_record(paper: Paper, annotation: Annotation) -> dict[str, Any]:
     """Every field of a paper and its annotation, as JSON output carries them."""
     record = paper.to_dict()
@@ -146,10 +118,13 @@ def paper_record(paper: Paper, annotation: Annotation) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    papers = select(store, query=args.query, starred=args.starred, status=args.status, tag=args.tag, sort=args.sort)
-    annotations = store.annotations()
     from readinglist.core.model import DEFAULT_ANNOTATION
+    from readinglist.core.scope import Scope, query_with_filters
+
+    library = ctx.library()
+    text = query_with_filters(args.query, starred=args.starred, status=args.status, tag=args.tag)
+    papers = library.select(Scope.of_query(text, sort=args.sort))
+    annotations = library.annotations
 
     if args.format == "json":
         records = [paper_record(p, annotations.get(p.id, DEFAULT_ANNOTATION)) for p in papers]
@@ -170,7 +145,7 @@ def _tsv(value: str) -> str:
     return value.replace("\t", " ").replace("\n", " ")
 
 
-def _print_table(ctx: Context, papers: list[Paper], annotations: dict[str, Annotation]) -> None:
+def _print_table(ctx: Context, papers: list[Paper], annotations: Mapping[str, Annotation]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -205,11 +180,11 @@ def _print_table(ctx: Context, papers: list[Paper], annotations: dict[str, Annot
 
 
 def run_show(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    pid = store.resolve_id(args.id)
-    paper = store.paper(pid)
+    library = ctx.library()
+    pid = library.resolve_id(args.id)
+    paper = library.paper(pid)
     assert paper is not None
-    annotation = store.annotation(pid)
+    annotation = library.annotation(pid)
     if args.format == "json":
         ctx.out(json.dumps(paper_record(paper, annotation), ensure_ascii=False, indent=2))
         return 0
@@ -247,19 +222,19 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_star(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    pids = [store.resolve_id(text) for text in args.ids]  # all or nothing
+    library = ctx.library()
+    pids = library.resolve_ids(args.ids)  # all or nothing
+    library.set_star(pids, args.star)
     for pid in pids:
-        store.set_star(pid, args.star)
-        ctx.out(f"{'starred' if args.star else 'unstarred'} {pid}  {_title(store, pid)}")
+        ctx.out(f"{'starred' if args.star else 'unstarred'} {pid}  {_title(library, pid)}")
     return 0
 
 
 def run_status(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    pid = store.resolve_id(args.id)
-    store.set_status(pid, args.status)
-    ctx.out(f"{pid} is now {args.status}  {_title(store, pid)}")
+    library = ctx.library()
+    pid = library.resolve_id(args.id)
+    library.set_status([pid], args.status)
+    ctx.out(f"{pid} is now {args.status}  {_title(library, pid)}")
     return 0
 
 
@@ -275,18 +250,19 @@ def run_tag(args: argparse.Namespace, ctx: Context) -> int:
             remove.append(change[1:])
         else:
             raise UserError(f"{change!r}: write +name to add a tag or -name to remove one (options go before the id)")
-    store = ctx.store()
-    pid = store.resolve_id(args.id)
-    annotation = store.update_tags(pid, add, remove)
+    library = ctx.library()
+    pid = library.resolve_id(args.id)
+    library.update_tags([pid], add, remove)
+    annotation = library.annotation(pid)
     ctx.out(f"{pid} tags: {clean_text(', '.join(annotation.tags)) or '(none)'}")
     return 0
 
 
 def run_note(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    pid = store.resolve_id(args.id)
+    library = ctx.library()
+    pid = library.resolve_id(args.id)
     if args.edit:
-        text = _edit_in_editor(store.annotation(pid).note)
+        text = _edit_in_editor(library.annotation(pid).note)
     elif args.text == "-":
         import sys
 
@@ -295,7 +271,7 @@ def run_note(args: argparse.Namespace, ctx: Context) -> int:
         text = args.text
     else:
         raise UserError("give the note text, `-` to read it from stdin, or --edit")
-    store.set_note(pid, text)
+    library.set_note(pid, text)
     ctx.out(f"{pid} note {'saved' if text.strip() else 'cleared'}")
     return 0
 
@@ -317,6 +293,6 @@ def _edit_in_editor(current: str) -> str:
         os.unlink(path)
 
 
-def _title(store: Store, pid: str) -> str:
-    paper = store.paper(pid)
+def _title(library: Library, pid: str) -> str:
+    paper = library.paper(pid)
     return clean_text(paper.title) if paper else ""

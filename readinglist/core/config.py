@@ -35,10 +35,48 @@ def default_config_path() -> Path:
 
 @dataclass
 class Config:
-    """Parsed config. Unknown keys are kept so newer files still load."""
+    """The config, read and checked once. Unknown keys are kept so newer files still load.
+
+    The typed fields are what the program uses; a value of the wrong type or
+    out of range is left at its default and named in ``problems``, which the
+    app shows as notices (the CLI ignores the app's settings).
+    """
 
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    theme: str | None = field(init=False, default=None)
+    default_sort: str = field(init=False, default="relevance")
+    keymap: dict[str, Any] = field(init=False, default_factory=dict)
+    builtin_corpus: bool = field(init=False, default=True)
+    problems: list[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        from readinglist.core.query import SORTS
+
+        theme = self.data.get("theme")
+        if theme is not None and not isinstance(theme, str):
+            self.problems.append(f"theme {theme!r} is not a theme name")
+        else:
+            self.theme = theme
+        sort = self.data.get("default_sort", "relevance")
+        if sort in SORTS:
+            self.default_sort = sort
+        else:
+            self.problems.append(f"default_sort {sort!r} is not one of {', '.join(SORTS)}")
+        keymap = self.data.get("keymap", {})
+        if isinstance(keymap, dict):
+            self.keymap = dict(keymap)
+        else:
+            self.problems.append("[keymap] must be a table of binding id = \"keys\"")
+        builtin = self.data.get("builtin_corpus", True)
+        if isinstance(builtin, bool):
+            self.builtin_corpus = builtin
+        else:
+            self.problems.append(f"builtin_corpus wants true or false, not {builtin!r}")
+
+    def where(self) -> str:
+        """" in FILE" for messages, or nothing when there is no file."""
+        return f" in {self.path}" if self.path else ""
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})

@@ -281,15 +281,10 @@ def _distinct(papers: Iterable[Paper]) -> list[Paper]:
     return list(seen.values())
 
 
-def to_bibtex(
-    papers: Iterable[Paper],
-    annotations: Mapping[str, Annotation] | None = None,
-    existing_keys: Iterable[str] = frozenset(),
-) -> str:
+def to_bibtex(papers: Iterable[Paper], existing_keys: Iterable[str] = frozenset()) -> str:
     """The papers as BibTeX entries, in the order given, with unique keys.
 
-    ``annotations`` is accepted for symmetry with :func:`to_markdown`; the
-    user's notes and tags are private and stay out of the bibliography.
+    The user's notes and tags are private and stay out of the bibliography.
     """
     papers = _distinct(papers)
     keys = assign_keys(papers, existing_keys)

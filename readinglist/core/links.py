@@ -14,16 +14,6 @@ _HF_NON_REPO = {"papers", "blog", "docs", "spaces-docs", "join", "login", "prici
 _PROJECT_HINT = re.compile(r"(project|home)\s*page|website|demo", re.IGNORECASE)
 
 
-def extract_links(text: str) -> list[str]:
-    """Every http(s) URL in ``text``, cleaned and deduplicated, in order."""
-    found: dict[str, None] = {}
-    for match in _URL.finditer(text):
-        url = clean_url(match.group(0))
-        if url and is_safe_url(url):
-            found.setdefault(url, None)
-    return list(found)
-
-
 def clean_url(url: str) -> str:
     """Strip what abstracts glue to URLs: punctuation, LaTeX braces, doubling.
 

@@ -280,7 +280,7 @@ class Store:
             store._check_schema(store._ann_db, store._ann_storage, annotations_missing)
         if new and seed:
             store.import_files(bundled_listings(), year=year)
-        store.papers()  # a corrupt corpus is reported now, before anything else
+        store._current_papers()  # a corrupt corpus is reported now, before anything else
         if backup:
             store.backup_annotations()
         return store
@@ -326,7 +326,10 @@ class Store:
     # --- papers ----------------------------------------------------------
 
     def papers(self) -> list[Paper]:
-        """Every paper, in the order they were first imported."""
+        """Every paper, in the order they were first imported (a new list: the caller's own)."""
+        return list(self._current_papers())
+
+    def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
         if stamp != self._papers_stamp:
             with _no_gc():
@@ -366,14 +369,14 @@ class Store:
         return papers
 
     def paper(self, pid: str) -> Paper | None:
-        self.papers()
+        self._current_papers()
         position = self._positions.get(pid)
         return None if position is None else self._papers[position]
 
     def resolve_id(self, text: str) -> str:
         """A full id, or a prefix of exactly one id (as git does with hashes)."""
         key = text.strip().lower()
-        self.papers()
+        self._current_papers()
         if key in self._positions:
             return key
         if len(key) >= 3:
@@ -417,7 +420,7 @@ class Store:
 
         ``provenance`` in a change is merged field by field, not replaced.
         """
-        self.papers()
+        self._current_papers()
         unknown = [pid for pid in changes if pid not in self._positions]
         if unknown:
             raise UnknownPaper(f"no paper has id {unknown[0]!r}")

@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from readinglist.core.text import clean_text
 
 if TYPE_CHECKING:
-    from readinglist.tui.app import ReadingListApp
+    from readinglist.tui.screens.main import MainScreen
 
 MAX_HITS = 20
 
@@ -21,7 +21,11 @@ class PaperCommands(Provider):
     """``Go to: <title>``: searches titles through the same index as the filter."""
 
     async def search(self, query: str) -> Hits:
-        app: ReadingListApp = self.app  # type: ignore[assignment]
+        from readinglist.tui.screens.main import MainScreen
+
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return
         words = query.strip()
         if not words:
             return
@@ -33,13 +37,14 @@ class PaperCommands(Provider):
         except QueryError:
             return
         matcher = self.matcher(query)
-        for position in list(app.index.search(parsed, sort="relevance"))[:MAX_HITS]:
-            paper = app.papers[position]
+        library = screen.library
+        for position in list(library.search(parsed, sort="relevance"))[:MAX_HITS]:
+            paper = library.papers[position]
             title = Text("Go to: ") + Text(clean_text(paper.title))
             yield Hit(
                 max(matcher.match(paper.title), 0.01),
                 title,
-                partial(app.go_to_paper, paper.id),
+                partial(screen.go_to_paper, paper.id),
                 help=Content(clean_text(", ".join(paper.authors[:3])) or paper.id),
             )
 

@@ -6,18 +6,22 @@ The list updates as papers resolve; escape cancels and keeps what was saved.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from readinglist.core.errors import UserError
+from readinglist.tui.messages import EnrichFinished, EnrichProgress
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from readinglist.core.enrich.settings import EnrichSettings
     from readinglist.core.enrich.summary import ProgressInfo, Summary
     from readinglist.core.model import Paper
-    from readinglist.tui.app import ReadingListApp
+    from readinglist.core.store import Store
 
 
 class EnrichPanel(Horizontal):
@@ -50,58 +54,26 @@ class EnrichPanel(Horizontal):
         self.remove_class("running")
 
 
-def enrich_papers(app: ReadingListApp, papers: list[Paper]) -> None:
-    """Start resolving ``papers`` unless a run is already going on."""
-    if app.enrich_cancel is not None:
-        app.notify("Already resolving papers: escape cancels that run", severity="warning")
-        return
-    if not papers:
-        app.notify("No papers to resolve", severity="warning")
-        return
-    try:
-        from readinglist.core.enrich import load_settings
-
-        settings = load_settings(app.config.section("network"))
-    except UserError as exc:
-        app.notify(f"Cannot resolve: {exc}", severity="error", timeout=10)
-        return
-    cancel = threading.Event()
-    app.enrich_cancel = cancel
-    panel = app.main_screen.query_one(EnrichPanel)
-    panel.start(len(papers))
+def start_resolve(screen: Screen, store: Store, papers: list[Paper], settings: EnrichSettings, client: Any, cancel: threading.Event) -> None:
+    """Resolve ``papers`` in a thread worker that reports through messages."""
 
     def progress(info: ProgressInfo) -> None:
-        app.call_from_thread(_progress, app, info)
+        screen.post_message(EnrichProgress(info))
 
     def work() -> None:
         from readinglist.core.enrich import run_enrichment
 
-        summary = None
         try:
-            summary = run_enrichment(app.store, papers, settings, client=app.http_client, progress=progress, cancel=cancel)
+            summary = run_enrichment(store, papers, settings, client=client, progress=progress, cancel=cancel)
         except UserError as exc:
-            app.call_from_thread(app.notify, f"Resolve failed: {exc}", severity="error", timeout=10)
-        finally:
-            app.call_from_thread(_finished, app, summary)
+            screen.post_message(EnrichFinished(None, str(exc)))
+        else:
+            screen.post_message(EnrichFinished(summary))
 
-    app.run_worker(work, name="enrich", group="enrich", thread=True, exclusive=True, exit_on_error=False)
-
-
-def _progress(app: ReadingListApp, info: ProgressInfo) -> None:
-    app.main_screen.query_one(EnrichPanel).advance(info)
-    if info.written:
-        app.reload_papers(info.written)
+    screen.run_worker(work, name="enrich", group="enrich", thread=True, exclusive=True, exit_on_error=False)
 
 
-def _finished(app: ReadingListApp, summary: Summary | None) -> None:
-    app.main_screen.query_one(EnrichPanel).stop()
-    app.enrich_cancel = None
-    app.reload_papers(None)
-    if summary is not None:
-        report_summary(app, summary)
-
-
-def report_summary(app: ReadingListApp, summary: Summary) -> None:
+def report_summary(target: Screen, summary: Summary) -> None:
     head = "Resolve cancelled" if summary.cancelled else "Resolve finished"
     text = (
         f"{head}: {summary.resolved} resolved ({summary.exact} exact, {summary.close} close), "
@@ -109,4 +81,4 @@ def report_summary(app: ReadingListApp, summary: Summary) -> None:
     )
     if summary.stopped:
         text += f". Stopped: {summary.stopped}"
-    app.notify(text, severity="warning" if summary.failed or summary.stopped else "information", timeout=10)
+    target.notify(text, severity="warning" if summary.failed or summary.stopped else "information", timeout=10)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from readinglist.core.config import Config
+from readinglist.core.library import Library
 from readinglist.core.store import Store
 from readinglist.tui.app import ReadingListApp
 
@@ -41,13 +42,13 @@ async def _filter(pilot) -> None:
 async def _note(pilot) -> None:
     await _settle(pilot)
     app: ReadingListApp = pilot.app
-    pid = app.current.id
-    app.store.set_tags(pid, ["audio", "self-supervised"])
-    app.store.set_note(pid, "Same recipe as MAE on spectrograms.\nCompare the local-window decoder with AST.")
-    app.store.set_status(pid, "reading")
-    app.store.set_star(pid, True)
-    app.annotations = dict(app.store.annotations())
-    app._annotation_changed(pid, app.store.annotation(pid))
+    library, screen = app.library, app.main_screen
+    pid = screen.current.id
+    changes = library.update_tags([pid], ["audio", "self-supervised"])
+    library.set_note(pid, "Same recipe as MAE on spectrograms.\nCompare the local-window decoder with AST.")
+    changes |= library.set_status([pid], "reading")
+    changes |= library.set_star([pid], True)
+    screen.show_changes(changes)
     await pilot.pause()
 
 
@@ -74,8 +75,8 @@ SHOTS: dict[str, Callable[[object], Awaitable[None]]] = {
 
 async def take(name: str, drive: Callable[[object], Awaitable[None]], out: Path) -> Path:
     with tempfile.TemporaryDirectory() as home:
-        store = Store.open(Path(home), year=2026)
-        app = ReadingListApp(store=store, config=Config(), opener=lambda url: None)
+        library = Library(Store.open(Path(home), year=2026))
+        app = ReadingListApp(library, config=Config(), opener=lambda url: None)
         async with app.run_test(size=SIZE) as pilot:
             await drive(pilot)
             target = out / f"{name}.svg"

@@ -1,7 +1,7 @@
 """Network enrichment: arXiv ids, full metadata and code links for papers.
 
-The entry points are ``run_enrichment`` (runner), ``load_settings``
-(settings) and ``select_papers`` (scope). They are loaded on first use so
+The entry points are ``run_enrichment`` (runner) and ``load_settings``
+(settings); which papers a run covers is a ``core.scope.Scope``. They are loaded on first use so
 that importing this package costs nothing at start-up; httpx itself is only
 imported when the first request is made.
 """
@@ -13,16 +13,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from readinglist.core.enrich.runner import run_enrichment
     from readinglist.core.enrich.summary import ProgressInfo, Summary
-    from readinglist.core.enrich.scope import select_papers
     from readinglist.core.enrich.settings import EnrichSettings, load_settings
 
-__all__ = ["EnrichSettings", "ProgressInfo", "Summary", "load_settings", "run_enrichment", "select_papers"]
+__all__ = ["EnrichSettings", "ProgressInfo", "Summary", "load_settings", "run_enrichment"]
 
 _HOMES = {
     "run_enrichment": "runner",
     "Summary": "summary",
     "ProgressInfo": "summary",
-    "select_papers": "scope",
     "EnrichSettings": "settings",
     "load_settings": "settings",
 }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,26 +16,38 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from readinglist.core.errors import UserError
 from readinglist.tui.screens.confirm import ConfirmScreen
 
-if TYPE_CHECKING:
-    from readinglist.core.model import Paper
-    from readinglist.tui.app import ReadingListApp
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What the user chose: ``path`` None means the clipboard."""
+
+    format: str  # "bib" or "md"
+    scope: str  # "starred" or "filtered"
+    path: Path | None
+    force: bool = False  # the user agreed to replace the file
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Returns a one-line report of what was exported where, or None."""
+    """Returns a one-line report of what was exported where, or None.
+
+    ``counts`` says how many papers each scope holds; ``export`` does the
+    work and returns the report (or raises ``UserError``, shown here).
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
         Binding("ctrl+s", "export", "Export", id="export.run"),
     ]
 
-    def __init__(self, app: ReadingListApp) -> None:
+    def __init__(self, counts: Mapping[str, int], default_path: Path, export: Callable[[ExportRequest], str]) -> None:
         super().__init__()
-        self.owner = app
+        self.counts = dict(counts)
+        self.default_path = default_path
+        self.export = export
 
     def compose(self) -> ComposeResult:
-        starred = sum(1 for a in self.owner.annotations.values() if a.star)
-        shown = len(self.owner.rows)
+        starred, shown = self.counts.get("starred", 0), self.counts.get("filtered", 0)
         with Vertical(classes="dialog export"):
             yield Static(Text("Export", style="bold"), classes="dialog-title")
             with Horizontal(classes="export-row"):
@@ -48,7 +61,7 @@ class ExportDialog(ModalScreen[str | None]):
                     yield RadioButton("File", value=True, id="file")
                     yield RadioButton("Clipboard", id="clipboard")
             yield Label("File")
-            yield Input(str(Path.cwd() / "reading-list.bib"), id="path")
+            yield Input(str(self.default_path), id="path")
             yield Static(Text("ctrl+s exports · escape cancels", style="dim"), classes="dialog-help")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="run")
@@ -83,21 +96,6 @@ class ExportDialog(ModalScreen[str | None]):
     def destination(self) -> str:
         return self._chosen("destination")
 
-    def papers(self) -> list[Paper]:
-        app = self.owner
-        if self.scope == "filtered":
-            return [app.papers[i] for i in app.rows]
-        return [p for p in app.papers if app.annotation_of(p.id).star]
-
-    def render_export(self, papers: list[Paper]) -> str:
-        from readinglist.core import export
-
-        annotations = self.owner.annotations
-        if self.format == "md":
-            title = "Starred papers" if self.scope == "starred" else f"Papers: {self.owner.query_text or 'all'}"
-            return export.to_markdown(papers, annotations, title=title, group_by="status")
-        return export.to_bibtex(papers, annotations)
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "run":
             self.action_export()
@@ -111,37 +109,31 @@ class ExportDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_export(self) -> None:
-        papers = self.papers()
-        if not papers:
+        if not self.counts.get(self.scope, 0):
             self.notify("Nothing to export: no paper in this scope", severity="warning")
             return
-        text = self.render_export(papers)
-        kind = "BibTeX" if self.format == "bib" else "Markdown"
         if self.destination == "clipboard":
-            self.owner.copy_to_clipboard(text)
-            self.owner._copy_with_pyperclip(text)
-            self.dismiss(f"Copied {len(papers)} papers as {kind} to the clipboard")
+            self._run(ExportRequest(self.format, self.scope, None))
             return
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         if not path.name:
             self.notify("Give a file name", severity="warning")
             return
+        request = ExportRequest(self.format, self.scope, path)
         if path.exists() and not path.is_dir():
 
             def answered(overwrite: bool | None) -> None:
                 if overwrite:
-                    self._write(path, text, len(papers), kind, force=True)
+                    self._run(ExportRequest(self.format, self.scope, path, force=True))
 
             self.app.push_screen(ConfirmScreen(f"{path} exists. Overwrite it?", yes="Overwrite", no="Keep it"), answered)
             return
-        self._write(path, text, len(papers), kind, force=False)
+        self._run(request)
 
-    def _write(self, path: Path, text: str, count: int, kind: str, *, force: bool) -> None:
-        from readinglist.core.export import write_export
-
+    def _run(self, request: ExportRequest) -> None:
         try:
-            write_export(path, text, force=force)
+            report = self.export(request)
         except UserError as exc:
             self.notify(f"Not exported: {exc}", severity="error", timeout=10)
             return
-        self.dismiss(f"Exported {count} papers as {kind} to {path}")
+        self.dismiss(report)

@@ -27,6 +27,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:
+        """``keys``: (keys as the user's keymap has them, what they do), from the live bindings."""
         super().__init__()
         self.keys = keys
 

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from readinglist.core.errors import UserError
+from readinglist.core.store import NoteConflict
 from readinglist.core.text import clean_text
 from readinglist.tui.screens.confirm import ConfirmScreen
 
@@ -19,8 +20,10 @@ from readinglist.tui.screens.confirm import ConfirmScreen
 class NoteEditor(ModalScreen[str | None]):
     """Returns the saved note, or None when the user left without saving.
 
-    ``save`` is called before closing; if it fails the editor stays open
-    with the user's text and shows why.
+    ``save(text, expected)`` is called before closing, ``expected`` being the
+    note the user began from; if it fails the editor stays open with the
+    user's text and shows why. If the note was saved elsewhere meanwhile
+    (``NoteConflict``), both versions go in the editor for the user to merge.
     """
 
     BINDINGS = [
@@ -28,9 +31,10 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note.cancel", tooltip="Close; asks first if there are unsaved changes"),
     ]
 
-    def __init__(self, title: str, note: str, save: Callable[[str], object]) -> None:
+    def __init__(self, title: str, note: str, save: Callable[[str, str], object]) -> None:
         super().__init__()
         self.paper_title = clean_text(title)
+        self.base = note  # the note as saved when editing began: what a save expects
         self.original = clean_text(note, multiline=True)
         self.save = save
 
@@ -52,7 +56,12 @@ class NoteEditor(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         try:
-            self.save(self.text)
+            self.save(self.text, self.base)
+        except NoteConflict as exc:
+            self.base = exc.current
+            self.query_one(TextArea).text = f"{self.text}\n\n--- saved elsewhere meanwhile ---\n{exc.current}"
+            self.notify(f"Note not saved: {exc}", severity="error", timeout=10)
+            return
         except UserError as exc:
             self.notify(f"Note not saved: {exc}", severity="error", timeout=10)
             return

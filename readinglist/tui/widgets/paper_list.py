@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -17,8 +18,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
-from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
 from readinglist.core.text import clean_text
+
+if TYPE_CHECKING:
+    from readinglist.core.library import Library
+    from readinglist.core.model import Paper
 
 STATUS_GLYPH = {"unread": "·", "reading": "◐", "read": "✓"}
 STAR_GLYPH = "★"
@@ -67,12 +71,12 @@ class PaperList(ScrollView, can_focus=True):
     """A cursor over ``rows`` (positions into ``papers``)."""
 
     BINDINGS = [
-        Binding("down,j", "cursor(1)", "Down", show=False, id="list.down"),
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
-        Binding("pagedown,ctrl+d", "page(1)", "Page down", show=False, id="list.page_down"),
-        Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="list.page_up"),
-        Binding("home,g", "top", "Top", show=False, id="list.top"),
-        Binding("end,G", "bottom", "Bottom", show=False, id="list.bottom"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="list.down", tooltip="Next paper"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up", tooltip="Previous paper"),
+        Binding("pagedown,ctrl+d", "page(1)", "Page down", show=False, id="list.page_down", tooltip="A page down"),
+        Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"),
+        Binding("home,g", "top", "Top", show=False, id="list.top", tooltip="First paper"),
+        Binding("end,G", "bottom", "Bottom", show=False, id="list.bottom", tooltip="Last paper"),
     ]
 
     DEFAULT_CSS = """
@@ -90,12 +94,12 @@ class PaperList(ScrollView, can_focus=True):
             super().__init__()
             self.paper = paper
 
-    def __init__(self, papers: Sequence[Paper], annotation_of: Callable[[str], Annotation], **kwargs) -> None:
+    def __init__(self, library: Library, *, focus_filter: Callable[[], None], filter_keys: set[str], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.papers = papers
-        self.annotation_of = annotation_of
-        self.rows: Sequence[int] = range(len(papers))
-        self._position_of: dict[str, int] | None = None  # paper id -> position, built on first use
+        self.library = library  # read only: papers and annotations come from it at every draw
+        self.focus_filter = focus_filter
+        self.filter_keys = filter_keys
+        self.rows: Sequence[int] = range(len(library))
         self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
 
     # --- data ----------------------------------------------------------------
@@ -106,9 +110,7 @@ class PaperList(ScrollView, can_focus=True):
         self._render_row.cache_clear()
         target = 0
         if keep is not None:
-            if self._position_of is None or len(self._position_of) != len(self.papers):
-                self._position_of = {p.id: i for i, p in enumerate(self.papers)}
-            position = self._position_of.get(keep)
+            position = self.library.position(keep)
             try:
                 # list.index runs in C: ~1 ms at 100k rows, a Python loop ~20 ms.
                 target = rows.index(position) if position is not None else 0
@@ -119,15 +121,15 @@ class PaperList(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, target - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
 
-    def refresh_paper(self, pid: str | None = None) -> None:
-        """Redraw after an annotation changed."""
+    def refresh_rows(self) -> None:
+        """Redraw after papers or annotations changed."""
         self._render_row.cache_clear()
         self.refresh()
 
     @property
     def current(self) -> Paper | None:
         if 0 <= self.cursor < len(self.rows):
-            return self.papers[self.rows[self.cursor]]
+            return self.library.papers[self.rows[self.cursor]]
         return None
 
     # --- cursor ------------------------------------------------------------
@@ -163,10 +165,10 @@ class PaperList(ScrollView, can_focus=True):
         # Keys of a burst ("/clip" typed fast or pasted) are all queued here
         # before an app binding could move the focus. So "/" moves it here,
         # at once, and the keys queued after it go to the filter.
-        if event.key in getattr(self.app, "filter_keys", ()):
+        if event.key in self.filter_keys:
             event.stop()
             event.prevent_default()
-            self.app.action_focus_filter()  # type: ignore[attr-defined]
+            self.focus_filter()
             return
         target = self.app.focused
         if target is not self and isinstance(target, Input) and event.is_printable and event.character:
@@ -190,14 +192,11 @@ class PaperList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if row >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        return self._render_row(row, width, row == self.cursor and self.has_focus_within_app())
-
-    def has_focus_within_app(self) -> bool:
-        return True
+        return self._render_row(row, width, row == self.cursor)
 
     def _render_row_uncached(self, row: int, width: int, is_cursor: bool) -> Strip:
-        paper = self.papers[self.rows[row]]
-        annotation = self.annotation_of(paper.id) or DEFAULT_ANNOTATION
+        paper = self.library.papers[self.rows[row]]
+        annotation = self.library.annotation(paper.id)
         title_width = max(10, width - FIXED)
         line = Text(no_wrap=True, end="")
         # Yellow vanishes on the cursor's accent background: the cursor row
@@ -209,7 +208,7 @@ class PaperList(ScrollView, can_focus=True):
         line.append(" ")
         line.append_text(_cell(paper.first_author, AUTHOR_WIDTH))
         line.append(" ")
-        line.append_text(_cell(_short_category(paper.category), CATEGORY_WIDTH))
+        line.append_text(_cell(paper.category or "", CATEGORY_WIDTH))
         line.append(" ")
         line.append_text(_cell(str(paper.year or ""), YEAR_WIDTH))
         line.append(" ")
@@ -221,6 +220,3 @@ class PaperList(ScrollView, can_focus=True):
         strip = Strip(segments).apply_style(base) if is_cursor else Strip(segments)
         return strip.adjust_cell_length(width, base if is_cursor else self.rich_style).simplify()
 
-
-def _short_category(category: str | None) -> str:
-    return category or ""

@@ -1,0 +1,290 @@
+"""The library: the one in-memory session over the store.
+
+Both the CLI and the app open a ``Library`` and call its verbs; nothing else
+keeps its own copy of the papers, the annotations or the search index. Each
+verb writes through the store (atomic, under the store lock) and then brings
+its in-memory state and the index up to date, so what the user sees is what
+is on disk. ``refresh()`` takes in what another process wrote.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from readinglist.core.errors import UserError
+from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
+from readinglist.core.scope import Scope
+
+if TYPE_CHECKING:
+    from readinglist.core.index import SearchIndex
+    from readinglist.core.query import Query
+    from readinglist.core.store import Store
+
+
+@dataclass(slots=True)
+class Changes:
+    """What a verb or a refresh changed, for the views to redraw."""
+
+    papers: set[str] = field(default_factory=set)  # ids whose metadata changed
+    annotations: set[str] = field(default_factory=set)  # ids whose annotation changed
+    reloaded: bool = False  # papers were added or removed: positions changed
+
+    def __bool__(self) -> bool:
+        return bool(self.papers or self.annotations or self.reloaded)
+
+    def __ior__(self, other: Changes) -> Changes:
+        self.papers |= other.papers
+        self.annotations |= other.annotations
+        self.reloaded = self.reloaded or other.reloaded
+        return self
+
+
+class Library:
+    """Papers, annotations and the search index of one store, and the verbs over them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._papers: list[Paper] = list(store.papers())
+        self._positions: dict[str, int] | None = None
+        self._annotations: dict[str, Annotation] = dict(store.annotations())
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, home: Path, **options: object) -> Library:
+        from readinglist.core.store import Store
+
+        return cls(Store.open(home, **options))  # type: ignore[arg-type]
+
+    # --- reading -------------------------------------------------------------
+
+    @property
+    def home(self) -> Path:
+        return self.store.home
+
+    @property
+    def papers(self) -> Sequence[Paper]:
+        """Every paper, in store order. Read-only: change papers through the verbs."""
+        return self._papers
+
+    @property
+    def annotations(self) -> Mapping[str, Annotation]:
+        """Annotations of the papers that have one (the others are defaults)."""
+        return MappingProxyType(self._annotations)
+
+    def __len__(self) -> int:
+        return len(self._papers)
+
+    def position(self, pid: str) -> int | None:
+        if self._positions is None or len(self._positions) != len(self._papers):
+            self._positions = {p.id: i for i, p in enumerate(self._papers)}
+        return self._positions.get(pid)
+
+    def paper(self, pid: str) -> Paper | None:
+        position = self.position(pid)
+        return None if position is None else self._papers[position]
+
+    def annotation(self, pid: str) -> Annotation:
+        """The paper's annotation (shared: do not change it, use the verbs)."""
+        return self._annotations.get(pid, DEFAULT_ANNOTATION)
+
+    def resolve_id(self, text: str) -> str:
+        """A full id, or a prefix of exactly one id (as git does with hashes)."""
+        return self.store.resolve_id(text)
+
+    def resolve_ids(self, texts: Iterable[str]) -> list[str]:
+        """Every id resolved before anything is done: all or nothing."""
+        return list(dict.fromkeys(self.resolve_id(text) for text in texts))
+
+    def all_tags(self) -> list[str]:
+        tags: dict[str, None] = {}
+        for annotation in self._annotations.values():
+            tags.update(dict.fromkeys(annotation.tags))
+        return sorted(tags, key=str.casefold)
+
+    # --- searching -----------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index, built on first use (0.4 s at 100k papers), once."""
+        with self._index_lock:
+            if self._index is None:
+                from readinglist.core.index import SearchIndex
+
+                self._index = SearchIndex(self._papers, self._annotations)
+            return self._index
+
+    @property
+    def has_index(self) -> bool:
+        """True once the index exists (searches no longer wait for it to be built)."""
+        return self._index is not None
+
+    @property
+    def index_ready(self) -> bool:
+        """True once the index and its word postings are built: searches are fastest."""
+        index = self._index
+        return index is not None and index.text_indexed
+
+    def build_index(self) -> None:
+        """Build the index and its word postings (seconds at 100k; for a worker thread)."""
+        self.index.index_text()
+
+    def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
+        """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
+        return self.index.search(query, sort=sort)
+
+    def newest_first(self) -> list[int]:
+        """Every paper newest first, without the index: the first paint needs no more."""
+        papers = self._papers
+        return sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
+
+    def select(self, scope: Scope) -> list[Paper]:
+        """The papers of ``scope``: query results in the query's order, the rest in store order."""
+        from readinglist.core.enrich.apply import needs_enrichment
+
+        papers = self._papers
+        match scope.kind:
+            case "query":
+                from readinglist.core.query import QueryError, parse_query
+
+                try:
+                    query = parse_query(scope.query)
+                except QueryError as exc:
+                    raise UserError(f"bad query {scope.query!r}: {exc}") from None
+                try:
+                    positions = self.search(query, sort=scope.sort or "relevance")
+                except ValueError as exc:  # an unknown sort
+                    raise UserError(str(exc)) from None
+                return [papers[i] for i in positions]
+            case "starred":
+                return [p for p in papers if self.annotation(p.id).star]
+            case "tag":
+                from readinglist.core.store import normalize_tags
+                from readinglist.core.text import fold
+
+                wanted = [fold(t) for t in normalize_tags([scope.tag])]
+                if not wanted:
+                    raise UserError(f"{scope.tag!r} is not a tag name")
+                return [p for p in papers if wanted[0] in {fold(t) for t in self.annotation(p.id).tags}]
+            case "ids" | "selection":
+                chosen = [self.paper(pid) for pid in self.resolve_ids(scope.ids)]
+                return [p for p in chosen if p is not None]
+            case "unresolved":
+                return [p for p in papers if needs_enrichment(p)]
+        return list(papers)
+
+    # --- verbs: annotations ------------------------------------------------------
+
+    def _took(self, pid: str, annotation: Annotation) -> None:
+        self._annotations[pid] = annotation
+        if self._index is not None:
+            self._index.update_annotation(pid, annotation)
+
+    def _known(self, pid: str) -> str:
+        if self.position(pid) is None:
+            from readinglist.core.errors import UnknownPaper
+
+            raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
+        return pid
+
+    def _each(self, pids: Iterable[str], write) -> Changes:
+        changes = Changes()
+        for pid in pids:
+            self._took(pid, write(self._known(pid)))
+            changes.annotations.add(pid)
+        return changes
+
+    def toggle_star(self, pid: str) -> Annotation:
+        annotation = self.store.toggle_star(self._known(pid))
+        self._took(pid, annotation)
+        return annotation
+
+    def set_star(self, pids: Iterable[str], star: bool) -> Changes:
+        return self._each(pids, lambda pid: self.store.set_star(pid, star))
+
+    def set_status(self, pids: Iterable[str], status: str) -> Changes:
+        if status not in STATUSES:
+            raise UserError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        return self._each(pids, lambda pid: self.store.set_status(pid, status))
+
+    def cycle_status(self, pid: str) -> Annotation:
+        """unread → reading → read → unread."""
+        current = self.annotation(pid).status
+        following = STATUSES[(STATUSES.index(current) + 1) % len(STATUSES)]
+        self.set_status([pid], following)
+        return self.annotation(pid)
+
+    def update_tags(self, pids: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> Changes:
+        add, remove = list(add), list(remove)
+        return self._each(pids, lambda pid: self.store.update_tags(pid, add, remove))
+
+    def set_note(self, pid: str, text: str, *, expected: str | None = None) -> Annotation:
+        """Save a note; with ``expected`` (the note the user began from), a note
+        saved elsewhere meanwhile raises ``NoteConflict`` instead of being lost."""
+        from readinglist.core.store import NoteConflict
+
+        try:
+            annotation = self.store.set_note(self._known(pid), text, expected=expected)
+        except NoteConflict:
+            self._took(pid, self.store.annotation(pid))
+            raise
+        self._took(pid, annotation)
+        return annotation
+
+    # --- changes made elsewhere -------------------------------------------------
+
+    def refresh(self, *, papers: bool = True) -> Changes:
+        """Take in what another process wrote since we last read the store.
+
+        ``papers=False`` leaves the corpus alone (our own resolve run is writing it).
+        """
+        changes = Changes()
+        if papers and self.store.corpus_changed_on_disk():
+            changes |= self.reload_papers(None)
+        if self.store.annotations_changed_on_disk():
+            fresh = self.store.annotations()
+            for pid in set(fresh) | set(self._annotations):
+                annotation = fresh.get(pid, DEFAULT_ANNOTATION)
+                if self._annotations.get(pid, DEFAULT_ANNOTATION) != annotation:
+                    if self.position(pid) is not None:
+                        self._took(pid, annotation)
+                    else:
+                        self._annotations[pid] = annotation
+                    changes.annotations.add(pid)
+        return changes
+
+    def reload_papers(self, pids: Iterable[str] | None) -> Changes:
+        """Take papers changed in the store (by enrichment, an import) into the view.
+
+        ``pids`` narrows the comparison to the papers a writer said it changed.
+        """
+        fresh = {p.id: p for p in self.store.papers()}
+        changes = Changes()
+        if set(fresh) != {p.id for p in self._papers}:
+            # Papers were added or removed: positions change, the index is rebuilt.
+            self._papers = list(fresh.values())
+            self._positions = None
+            with self._index_lock:
+                self._index = None
+            changes.reloaded = True
+            return changes
+        wanted = set(pids) if pids is not None else None
+        for i, paper in enumerate(self._papers):
+            if wanted is not None and paper.id not in wanted:
+                continue
+            updated = fresh[paper.id]
+            if updated is not paper and updated.to_dict() != paper.to_dict():
+                self._papers[i] = updated
+                if self._index is not None:
+                    self._index.update_paper(updated)
+                changes.papers.add(paper.id)
+        return changes
+
+    def backup(self) -> None:
+        """Keep a copy of the annotations (at launch, every so often, at exit)."""
+        self.store.backup_annotations()

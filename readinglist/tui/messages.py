@@ -1,0 +1,46 @@
+"""What workers report to the main screen. Workers run in threads and never
+touch widgets or call screen methods: they post one of these (posting is
+thread-safe) and the screen applies it on the UI thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from readinglist.core.enrich.summary import ProgressInfo, Summary
+
+
+class SearchDone(Message):
+    """The papers (positions) that ``text`` selects, in the current sort."""
+
+    def __init__(self, text: str, rows: list[int]) -> None:
+        super().__init__()
+        self.text, self.rows = text, rows
+
+
+class QueryRejected(Message):
+    """``text`` is not a valid query; ``message`` says why."""
+
+    def __init__(self, text: str, message: str) -> None:
+        super().__init__()
+        self.text, self.message = text, message
+
+
+class IndexReady(Message):
+    """The word index is built: filtering is at full speed."""
+
+
+class EnrichProgress(Message):
+    def __init__(self, info: ProgressInfo) -> None:
+        super().__init__()
+        self.info = info
+
+
+class EnrichFinished(Message):
+    """A resolve run ended: with a summary, or with an error message."""
+
+    def __init__(self, summary: Summary | None, error: str | None = None) -> None:
+        super().__init__()
+        self.summary, self.error = summary, error

@@ -1,0 +1,346 @@
+"""The main screen: filter, list, detail, status line and footer.
+
+It owns what the user sees of the library: the filter text, the sort, the
+rows shown and the highlighted paper. The paper actions (star, tags, links,
+export, resolve...) are in ``PaperActions``; searches run in thread workers
+that post ``SearchDone`` / ``QueryRejected`` back here.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from readinglist.core.errors import UserError
+from readinglist.core.query import SORTS, QueryError, parse_query
+from readinglist.tui.enrich import EnrichPanel
+from readinglist.tui.messages import IndexReady, QueryRejected, SearchDone
+from readinglist.tui.screens.paper_actions import PaperActions
+from readinglist.tui.widgets.detail import PaperDetail
+from readinglist.tui.widgets.paper_list import ListHeader, PaperList
+from readinglist.tui.widgets.status_line import Status, StatusLine
+
+if TYPE_CHECKING:
+    from readinglist.core.library import Changes, Library
+    from readinglist.core.model import Paper
+
+EXTERNAL_CHECK_S = 2.0
+DETAIL_DELAY_S = 0.05
+SEARCHING_NOTICE_S = 0.25
+INDEX_DELAY_S = 0.3
+BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
+FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
+
+
+@dataclass(slots=True)
+class Services:
+    """What the screen needs from outside: the browser, an HTTP client, the
+    network settings, and who to tell when a result reached the widgets."""
+
+    opener: Callable[[str], object] | None = None
+    http_client: Any = None
+    network: dict[str, Any] = field(default_factory=dict)
+    # observer(kind, what) after a result is applied: kind is "list" (the
+    # filter text), "hint" (a rejected query), "annotation" (a paper id) or
+    # "detail" (a paper id). The benchmark times keystroke-to-paint with it.
+    observer: Callable[[str, str], None] | None = None
+
+    def applied(self, kind: str, what: str) -> None:
+        if self.observer is not None:
+            self.observer(kind, what)
+
+
+def _while_mounted(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Timer callbacks may fire while the app shuts down and the widgets are gone."""
+
+    def run(self: MainScreen, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except NoMatches:
+            return None
+
+    run.__name__ = method.__name__
+    return run
+
+
+class MainScreen(PaperActions, Screen):
+    AUTO_FOCUS = "PaperList"  # keys act on papers at once; / goes to the filter
+
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit (everything is already saved)"),
+        Binding("question_mark", "app.help", "Help", id="app.help", key_display="?", tooltip="Keys and filter language"),
+        Binding("slash", "focus_filter", "Filter", id="app.filter", key_display="/", tooltip="Filter as you type; enter or ↓ goes back to the list"),
+        Binding("escape", "back", "Back", show=False, id="app.back", tooltip="Back to the list; clears the filter when already there"),
+        Binding("ctrl+c", "cancel_work", "Cancel", show=False, id="app.cancel", tooltip="Cancel a resolve run"),
+        *PaperActions.ACTION_BINDINGS,
+        Binding("S", "cycle_sort", "Sort", id="app.sort", show=False, tooltip="Next sort: " + ", ".join(SORTS)),
+    ]
+
+    def __init__(self, library: Library, services: Services, *, sort: str = "relevance", filter_keys: set[str] | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.services = services
+        self.sort = sort
+        self.query_text = ""
+        self.rows: list[int] = []
+        self.query_error: str | None = None
+        self.filter_keys = filter_keys or {"slash"}
+        self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
+        self._index_started = False
+        self._detail_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
+        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False)
+        yield Static(id="query-hint")
+        with Horizontal(id="body"):
+            with Vertical(id="list-pane"):
+                yield ListHeader(id="list-header")
+                yield PaperList(self.library, focus_filter=self.action_focus_filter, filter_keys=self.filter_keys, id="papers")
+            yield PaperDetail(id="detail")
+        yield EnrichPanel()
+        yield StatusLine(id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.paper_list.focus()
+        self.run_filter("")  # its result starts the index build
+        self.set_interval(EXTERNAL_CHECK_S, self.check_external_changes)
+        self.set_interval(BACKUP_EVERY_S, self.library.backup)
+
+    # --- typed accessors -----------------------------------------------------------
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one(PaperList)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    @property
+    def current(self) -> Paper | None:
+        """The highlighted paper, or None (no match, or the widgets are gone)."""
+        try:
+            return self.paper_list.current
+        except NoMatches:
+            return None
+
+    # --- filtering -------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        # No fixed debounce: the search runs at once in an exclusive worker and
+        # a newer keystroke makes an unfinished one's result be dropped.
+        self.run_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.paper_list.focus()
+
+    def run_filter(self, text: str) -> None:
+        self._pending_search = text
+        self._search(text, self.sort)
+        # A search is ~5 ms once the word index exists; on a large library just
+        # opened it can wait seconds for it. Say so rather than look stuck.
+        self.set_timer(SEARCHING_NOTICE_S, lambda: self.update_status() if self._pending_search == text else None)
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _search(self, text: str, sort: str) -> None:
+        worker = get_current_worker()
+        library = self.library
+        if not text.strip() and sort in ("relevance", "date") and not library.has_index:
+            # First paint: listing everything newest first needs no index.
+            rows = library.newest_first()
+        else:
+            try:
+                query = parse_query(text)
+            except QueryError as exc:
+                try:
+                    # A phrase being typed ("masked auto) is a phrase, not an error.
+                    query = parse_query(text + '"') if text.count('"') % 2 else None
+                except QueryError:
+                    query = None
+                if query is None:
+                    if not worker.is_cancelled:
+                        self.post_message(QueryRejected(text, str(exc)))
+                    return
+            rows = library.search(query, sort=sort)
+        if not worker.is_cancelled:
+            self.post_message(SearchDone(text, list(rows)))
+
+    def on_query_rejected(self, message: QueryRejected) -> None:
+        if self._pending_search == message.text:
+            self._pending_search = None
+        self.query_error = message.message
+        hint = self.query_one("#query-hint", Static)
+        hint.update(Text(f"⚠ {message.message}"))
+        hint.add_class("shown")
+        self.update_status()
+        self.services.applied("hint", message.text)
+
+    def on_search_done(self, message: SearchDone) -> None:
+        self.show_rows(message.text, message.rows)
+
+    def show_rows(self, text: str, rows: list[int]) -> None:
+        if self._pending_search == text:
+            self._pending_search = None
+        if not self._index_started:
+            # After the first paint, so the build does not compete with it.
+            self._index_started = True
+            self.set_timer(INDEX_DELAY_S, self._build_index)
+        self.query_error = None
+        self.query_one("#query-hint", Static).remove_class("shown")
+        # A new filter starts at its best match; the same filter re-run (a new
+        # sort, changes from elsewhere) keeps the highlighted paper.
+        current = self.current
+        keep = current.id if current and self.rows and text == self.query_text else None
+        self.query_text = text
+        self.rows = rows
+        self.paper_list.set_rows(rows, keep=keep)
+        self.show_detail_soon()
+        self.update_status()
+        self.services.applied("list", text)
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_index(self) -> None:
+        """Word postings make large libraries fast to filter; until they exist
+        the index scans the folded text, correctly but more slowly."""
+        self.library.build_index()
+        gc.freeze()  # the index lives as long as the app
+        self.post_message(IndexReady())
+
+    def on_index_ready(self) -> None:
+        self.update_status()
+
+    @_while_mounted
+    def update_status(self) -> None:
+        self.query_one(StatusLine).show(
+            Status(
+                shown=len(self.rows),
+                total=len(self.library),
+                query=self.query_text,
+                sort=self.sort,
+                query_error=self.query_error is not None,
+                searching=self._pending_search is not None,
+                indexing=not self.library.index_ready,
+            )
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed must not leave the screen half-busy: say so and reset."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = {"filter": "Search", "index": "Building the search index", "enrich": "Resolve"}.get(event.worker.group, "A task")
+        self.notify(f"{what} failed: {type(error).__name__}: {error}", severity="error", timeout=10)
+        if event.worker.group == "filter":
+            self._pending_search = None
+            self.update_status()
+        elif event.worker.group == "enrich":
+            self.enrich_stopped()
+
+    # --- the detail pane ---------------------------------------------------------------
+
+    @on(PaperList.Highlighted)
+    def _highlighted(self) -> None:
+        self.show_detail_soon()
+
+    def show_detail_soon(self) -> None:
+        """Refresh the detail pane once the cursor rests: its update re-lays out
+        the screen (~15-50 ms); on every row of a held j it made the list lag."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
+
+    @_while_mounted
+    def show_detail(self) -> None:
+        paper = self.current
+        self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None)
+        self.services.applied("detail", paper.id if paper else "")
+
+    # --- navigation ----------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        # Synchronous, unlike Widget.focus(): keys typed right after "/" in the
+        # same burst must land in the filter, not on the list.
+        self.set_focus(self.filter_input)
+
+    def action_cancel_work(self) -> None:
+        if self.enrich_cancel is not None:
+            self.action_back()
+        else:
+            self.app.action_help_quit()
+
+    def action_back(self) -> None:
+        if self.enrich_cancel is not None:
+            self.enrich_cancel.set()
+            self.notify("Cancelling the resolve run; what was resolved is kept", timeout=3)
+            return
+        field = self.filter_input
+        if not field.has_focus and field.value:
+            field.value = ""  # posts Changed: the list shows everything again
+        self.paper_list.focus()
+
+    def on_key(self, event) -> None:
+        if self.filter_input.has_focus and event.key == "down":
+            self.paper_list.focus()
+            event.stop()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted by {self.sort}", timeout=2)
+        self.run_filter(self.query_text)
+
+    def go_to_paper(self, pid: str) -> None:
+        """Show paper ``pid``, clearing the filter if it hides the paper."""
+        position = self.library.position(pid)
+        if position is None:
+            return
+        if position not in self.rows:
+            field = self.filter_input
+            with field.prevent(Input.Changed):
+                field.value = ""
+            self.rows = self.library.search("", sort=self.sort)
+            self.query_text = ""
+        self.paper_list.set_rows(self.rows, keep=pid)
+        self.paper_list.focus()
+        self.show_detail()
+        self.update_status()
+
+    # --- changes ----------------------------------------------------------------------
+
+    def show_changes(self, changes: Changes) -> None:
+        """Redraw what a verb, a resolve run or another process changed."""
+        if changes.reloaded:
+            self.run_filter(self.query_text)  # papers came or went: positions changed
+            return
+        if changes:
+            self.paper_list.refresh_rows()
+            self.show_detail()
+        for pid in changes.annotations:
+            self.services.applied("annotation", pid)
+
+    @_while_mounted
+    def check_external_changes(self) -> None:
+        """Another readinglist wrote the store: show its changes too."""
+        try:
+            # While our own resolve run writes the corpus, it reloads what it wrote itself.
+            changes = self.library.refresh(papers=self.enrich_cancel is None)
+        except UserError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.show_changes(changes)

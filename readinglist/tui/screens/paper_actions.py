@@ -1,0 +1,276 @@
+"""What the keys do to papers: annotations, links, export and resolving.
+
+A mixin of ``MainScreen``: every action calls a ``Library`` verb (the same
+the CLI calls) and redraws what it reports changed. Dialogs get the data they
+show and a callback; they never reach into the screen or the app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.binding import Binding
+
+from readinglist.core.errors import UserError
+from readinglist.core.links import arxiv_search_url
+from readinglist.core.scope import Scope
+from readinglist.core.text import is_safe_url
+from readinglist.tui.enrich import EnrichPanel, report_summary, start_resolve
+from readinglist.tui.messages import EnrichFinished, EnrichProgress
+
+if TYPE_CHECKING:
+    from readinglist.core.library import Changes, Library
+    from readinglist.core.model import Annotation, Paper
+    from readinglist.tui.screens.export import ExportRequest
+    from readinglist.tui.screens.main import Services
+
+
+class PaperActions:
+    """Paper actions of the main screen (``self`` is the ``MainScreen``)."""
+
+    ACTION_BINDINGS = [
+        Binding("s", "star", "Star", id="paper.star", tooltip="Star or unstar the paper"),
+        Binding("r", "cycle_status", "Status", id="paper.status", tooltip="Status: unread → reading → read"),
+        Binding("t", "edit_tags", "Tags", id="paper.tags", tooltip="Edit tags (with completion)"),
+        Binding("n", "edit_note", "Note", id="paper.note", tooltip="Edit the note (ctrl+s saves)"),
+        Binding("o", "open_arxiv", "arXiv", id="paper.open_arxiv", tooltip="Open the arXiv page (a title search when unresolved)"),
+        Binding("p", "open_pdf", "PDF", id="paper.open_pdf", show=False, tooltip="Open the PDF"),
+        Binding("c", "open_code", "Code", id="paper.open_code", tooltip="Open the code (choose when there are several)"),
+        Binding("y", "copy_arxiv", "Copy link", id="paper.copy_arxiv", show=False, tooltip="Copy the arXiv link"),
+        Binding("Y", "copy_code", "Copy code", id="paper.copy_code", show=False, tooltip="Copy the code link"),
+        Binding("e", "export", "Export", id="app.export", tooltip="Export starred or filtered papers"),
+        Binding("E", "enrich", "Resolve", id="paper.enrich", show=False, tooltip="Resolve the arXiv id and code of this paper"),
+    ]
+
+    library: Library
+    services: Services
+    rows: list[int]
+    query_text: str
+    sort: str
+    enrich_cancel: threading.Event | None = None  # set while a resolve run goes on
+
+    # --- annotations -------------------------------------------------------------
+
+    def _paper_or_warn(self) -> Paper | None:
+        paper = self.current
+        if paper is None:
+            self.notify("No paper selected", severity="warning", timeout=2)
+        return paper
+
+    def _save(self, write: Callable[[], Any], pid: str) -> bool:
+        """Run a library verb; on failure tell the user and change nothing."""
+        from readinglist.core.library import Changes
+
+        try:
+            write()
+        except UserError as exc:
+            self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+            return False
+        self.show_changes(Changes(annotations={pid}))
+        return True
+
+    def action_star(self) -> None:
+        if paper := self._paper_or_warn():
+            self._save(lambda: self.library.toggle_star(paper.id), paper.id)
+
+    def action_cycle_status(self) -> None:
+        if paper := self._paper_or_warn():
+            if self._save(lambda: self.library.cycle_status(paper.id), paper.id):
+                self.notify(self.library.annotation(paper.id).status.capitalize(), timeout=1.5)
+
+    def action_edit_tags(self) -> None:
+        paper = self._paper_or_warn()
+        if paper is None:
+            return
+        from readinglist.tui.screens.tags import TagEditor
+
+        before = list(self.library.annotation(paper.id).tags)
+
+        def done(tags: list[str] | None) -> None:
+            # Save what the user changed, not the whole list: tags another
+            # readinglist added meanwhile are kept.
+            if tags is not None:
+                added = [t for t in tags if t not in before]
+                removed = [t for t in before if t not in tags]
+                self._save(lambda: self.library.update_tags([paper.id], added, removed), paper.id)
+
+        self.app.push_screen(TagEditor(paper.title, before, self.library.all_tags()), done)
+
+    def action_edit_note(self) -> None:
+        paper = self._paper_or_warn()
+        if paper is None:
+            return
+        from readinglist.core.library import Changes
+        from readinglist.tui.screens.note import NoteEditor
+
+        def save(text: str, expected: str) -> Annotation:
+            try:
+                return self.library.set_note(paper.id, text, expected=expected)
+            finally:
+                self.show_changes(Changes(annotations={paper.id}))
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.notify("Note saved", timeout=1.5)
+
+        self.app.push_screen(NoteEditor(paper.title, self.library.annotation(paper.id).note, save), done)
+
+    # --- links ---------------------------------------------------------------------
+
+    def open_link(self, url: str) -> None:
+        if not is_safe_url(url):
+            self.notify(f"Refused to open a non-http(s) link: {url[:80]}", severity="error", timeout=6)
+            return
+        if self.services.opener is not None:
+            self.services.opener(url)
+        else:
+            self.app.open_url(url)
+        self.notify(f"Opening {url}", timeout=3)
+
+    def copy_text(self, text: str) -> None:
+        self.app.copy_to_clipboard(text)  # OSC 52: works over ssh
+        self._copy_with_pyperclip(text)
+
+    def copy_link(self, url: str, what: str) -> None:
+        if not is_safe_url(url):
+            self.notify(f"Refused to copy a non-http(s) link: {url[:80]}", severity="error", timeout=6)
+            return
+        self.copy_text(url)
+        self.notify(f"Copied {what}: {url}", timeout=3)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_with_pyperclip(self, text: str) -> None:
+        try:
+            import pyperclip
+
+            pyperclip.copy(text)
+        except Exception:  # noqa: BLE001 - no system clipboard here: OSC 52 already did the job
+            pass
+
+    def action_open_arxiv(self) -> None:
+        if paper := self._paper_or_warn():
+            self.open_link(paper.arxiv_url or arxiv_search_url(paper.title))
+
+    def action_open_pdf(self) -> None:
+        if paper := self._paper_or_warn():
+            if paper.arxiv_pdf_url:
+                self.open_link(paper.arxiv_pdf_url)
+            else:
+                self.notify("No PDF link yet: resolve the arXiv id with E, or press o to search arXiv", severity="warning", timeout=5)
+
+    def _with_code_link(self, paper: Paper, then: Callable[[str], None]) -> None:
+        urls = paper.code_links
+        if not urls:
+            hint = " (the listing says there is code: press E to look it up)" if paper.has_code else ""
+            self.notify(f"No code link known{hint}", severity="warning", timeout=4)
+            return
+        if len(urls) == 1:
+            then(urls[0])
+            return
+        from readinglist.tui.screens.choose import ChooseLink
+
+        self.app.push_screen(ChooseLink("Which code link?", urls), lambda url: then(url) if url else None)
+
+    def action_open_code(self) -> None:
+        if paper := self._paper_or_warn():
+            self._with_code_link(paper, self.open_link)
+
+    def action_copy_arxiv(self) -> None:
+        if paper := self._paper_or_warn():
+            what = "arXiv link" if paper.arxiv_id else "arXiv search link"
+            self.copy_link(paper.arxiv_url or arxiv_search_url(paper.title), what)
+
+    def action_copy_code(self) -> None:
+        if paper := self._paper_or_warn():
+            self._with_code_link(paper, lambda url: self.copy_link(url, "code link"))
+
+    # --- export ----------------------------------------------------------------------
+
+    def _export_scopes(self) -> dict[str, Scope]:
+        return {"starred": Scope.starred(), "filtered": Scope.of_query(self.query_text, sort=self.sort)}
+
+    def action_export(self) -> None:
+        from readinglist.tui.screens.export import ExportDialog
+
+        starred = sum(1 for a in self.library.annotations.values() if a.star)
+        counts = {"starred": starred, "filtered": len(self.rows)}
+
+        def done(report: str | None) -> None:
+            if report:
+                self.notify(report, timeout=6)
+
+        self.app.push_screen(ExportDialog(counts, Path.cwd() / "reading-list.bib", self._export), done)
+
+    def _export(self, request: ExportRequest) -> str:
+        """Render and deliver an export; raises UserError when it cannot be written."""
+        from readinglist.core import export
+
+        scope = self._export_scopes()[request.scope]
+        papers = self.library.select(scope)
+        if request.format == "md":
+            text = export.to_markdown(papers, self.library.annotations, title=scope.title, group_by="status")
+        else:
+            text = export.to_bibtex(papers)
+        kind = "BibTeX" if request.format == "bib" else "Markdown"
+        count = f"{len(papers)} paper{'' if len(papers) == 1 else 's'}"
+        if request.path is None:
+            self.copy_text(text)
+            return f"Copied {count} as {kind} to the clipboard"
+        export.write_export(request.path, text, force=request.force)
+        return f"Exported {count} as {kind} to {request.path}"
+
+    # --- resolving -------------------------------------------------------------------
+
+    def action_enrich(self) -> None:
+        if paper := self._paper_or_warn():
+            self.resolve([paper])
+
+    def action_enrich_filtered(self) -> None:
+        self.resolve([self.library.papers[i] for i in self.rows])
+
+    def action_enrich_unresolved(self) -> None:
+        self.resolve(self.library.select(Scope.unresolved()))
+
+    def resolve(self, papers: list[Paper]) -> None:
+        """Start resolving ``papers`` in the background unless a run is going on."""
+        if self.enrich_cancel is not None:
+            self.notify("Already resolving papers: escape cancels that run", severity="warning")
+            return
+        if not papers:
+            self.notify("No papers to resolve", severity="warning")
+            return
+        try:
+            from readinglist.core.enrich import load_settings
+
+            settings = load_settings(self.services.network)
+        except UserError as exc:
+            self.notify(f"Cannot resolve: {exc}", severity="error", timeout=10)
+            return
+        self.enrich_cancel = threading.Event()
+        self.query_one(EnrichPanel).start(len(papers))
+        start_resolve(self, self.library.store, papers, settings, self.services.http_client, self.enrich_cancel)
+
+    def on_enrich_progress(self, message: EnrichProgress) -> None:
+        self.query_one(EnrichPanel).advance(message.info)
+        if message.info.written:
+            self.show_changes(self.library.reload_papers(message.info.written))
+
+    def on_enrich_finished(self, message: EnrichFinished) -> None:
+        self.enrich_stopped()
+        if message.error:
+            self.notify(f"Resolve failed: {message.error}", severity="error", timeout=10)
+        if message.summary is not None:
+            report_summary(self, message.summary)
+
+    def enrich_stopped(self) -> None:
+        self.query_one(EnrichPanel).stop()
+        self.enrich_cancel = None
+        self.show_changes(self.library.reload_papers(None))
+
+    # Provided by MainScreen.
+    current: Paper | None
+    show_changes: Callable[[Changes], None]

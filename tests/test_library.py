@@ -1,0 +1,116 @@
+"""The Library and its Scopes: one answer to "which papers", verbs that keep
+memory, index and disk in step, and changes made by another process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.enrich.apply import needs_enrichment
+from readinglist.core.errors import UnknownPaper, UserError
+from readinglist.core.library import Library
+from readinglist.core.scope import Scope
+from readinglist.core.store import Store
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    return Library(Store.open(tmp_path / "home", year=2026))
+
+
+def test_every_scope_selects_what_its_name_says(library: Library) -> None:
+    papers = library.papers
+    first, second, third = papers[0].id, papers[5].id, papers[9].id
+    library.set_star([first, second], True)
+    library.update_tags([third, second], add=["Reading-Group"])
+    assert {p.id for p in library.select(Scope.starred())} == {first, second}
+    assert {p.id for p in library.select(Scope.of_tag("reading-group"))} == {second, third}
+    assert [p.id for p in library.select(Scope.of_ids([third[:6], first]))] == [third, first]
+    assert len(library.select(Scope.everything())) == len(papers) == 413
+    # A query keeps the query's own order, the same the list shows.
+    matching = library.select(Scope.of_query("autoencoders"))
+    assert 0 < len(matching) < len(papers)
+    assert [p.id for p in matching] == [papers[i].id for i in library.search("autoencoders")]
+
+
+def test_unresolved_means_the_same_for_every_caller(library: Library) -> None:
+    resolved = library.papers[3]
+    library.store.update_papers({resolved.id: {"arxiv_id": "2207.06405", "provenance": {"enrich": {"status": "resolved"}}}})
+    library.refresh()
+    unresolved = library.select(Scope.unresolved())
+    assert resolved.id not in {p.id for p in unresolved}
+    assert len(unresolved) == len(library) - 1
+    assert all(needs_enrichment(p) for p in unresolved)
+
+
+def test_scope_titles_name_what_was_exported() -> None:
+    assert Scope.starred().title == "Reading list: starred papers"
+    assert Scope.of_query("title:clip").title == "Reading list: papers matching title:clip"
+    assert Scope.of_tag("audio").title == "Reading list: papers tagged audio"
+    assert Scope.of_query("").title == "Reading list: all papers"
+
+
+def test_a_bad_query_or_unknown_id_is_one_line(library: Library) -> None:
+    with pytest.raises(UserError, match="bad query 'foo:bar'"):
+        library.select(Scope.of_query("foo:bar"))
+    with pytest.raises(UnknownPaper):
+        library.set_star(["zzzzzzzzz"], True)
+    with pytest.raises(UserError, match="unknown status"):
+        library.set_status([library.papers[0].id], "skimmed")
+
+
+def test_verbs_change_memory_index_and_disk_together(library: Library, tmp_path: Path) -> None:
+    pid = library.papers[7].id
+    assert library.search("is:starred") == []
+    library.toggle_star(pid)
+    library.cycle_status(pid)
+    library.set_note(pid, "read section 3")
+    assert [library.papers[i].id for i in library.search("is:starred is:reading note:section")] == [pid]
+    on_disk = Store.open(tmp_path / "home").annotation(pid)
+    assert on_disk.star and on_disk.status == "reading" and on_disk.note == "read section 3"
+
+
+def test_papers_handed_out_are_not_the_stores_own(library: Library) -> None:
+    handed = library.store.papers()
+    handed.clear()
+    assert len(library.store.papers()) == 413
+    assert len(library.papers) == 413
+
+
+def test_refresh_takes_in_another_process_and_reports_what_changed(library: Library, tmp_path: Path) -> None:
+    other = Store.open(tmp_path / "home")
+    starred, renamed = library.papers[1].id, library.papers[2].id
+    other.set_star(starred, True)
+    other.update_papers({renamed: {"category": "cs.AI"}})
+    changes = library.refresh()
+    assert changes.annotations == {starred} and changes.papers == {renamed} and not changes.reloaded
+    assert library.annotation(starred).star and library.paper(renamed).category == "cs.AI"
+    assert [library.papers[i].id for i in library.search("is:starred")] == [starred]
+    assert not library.refresh()  # nothing new: nothing reported
+
+
+def test_papers_added_elsewhere_rebuild_the_list_and_the_index(library: Library, tmp_path: Path) -> None:
+    listing = tmp_path / "new.txt"
+    listing.write_text(
+        "Daily Papers\n\nA Completely New Paper About Zebrafish Vision\n\n"
+        "We study how zebrafish see. Our results show many things about vision in fish.\n",
+        encoding="utf-8",
+    )
+    library.search("zebrafish")  # the index exists before the import
+    reports = Store.open(tmp_path / "home").import_files([listing])
+    assert reports[0].new == 1
+    changes = library.refresh()
+    assert changes.reloaded and len(library) == 414
+    assert [library.papers[i].title for i in library.search("zebrafish")] == ["A Completely New Paper About Zebrafish Vision"]
+
+
+def test_a_note_saved_elsewhere_is_not_overwritten(library: Library, tmp_path: Path) -> None:
+    from readinglist.core.store import NoteConflict
+
+    pid = library.papers[4].id
+    library.set_note(pid, "mine")
+    Store.open(tmp_path / "home").set_note(pid, "theirs")
+    with pytest.raises(NoteConflict):
+        library.set_note(pid, "mine, edited", expected="mine")
+    assert library.annotation(pid).note == "theirs"  # the library now shows what is on disk
