@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.content import Content
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from readinglist.core.text import clean_text
-
-if TYPE_CHECKING:
-    from readinglist.tui.screens.main import MainScreen
 
 MAX_HITS = 20
 
