@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from readinglist.core.store import Store
 from tests.tui_helpers import make_app, settle
 
@@ -64,3 +66,20 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
         await pilot.press("question_mark")
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+# The layout at the sizes people use: the title gets the width first, the
+# detail pane goes below the list under 140 columns, dialogs fit 80×24.
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"])
+def test_main_screen_at_common_sizes(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("key", ["n", "e", "t", "question_mark"], ids=["note", "export", "tags", "help"])
+def test_dialogs_fit_80x24(snap_compare, tmp_path: Path, key: str) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=run_before)

@@ -415,3 +415,59 @@ async def test_a_search_that_crashes_is_reported_and_the_status_line_recovers(tm
         await pilot.pause(0.3)
         assert any("Search failed: RuntimeError: index exploded" in m for m in app.messages("error"))
         assert "searching" not in str(app.main_screen.query_one("#status-line").render())
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        assert "Press q or ctrl+q to quit" in app.messages()
+        assert not any("[b]" in m for m in app.messages())
+
+
+async def test_selection_stars_tags_and_sets_status_of_every_selected_paper(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        first = screen.current.id
+        await pilot.press("space", "space", "shift+down")
+        chosen = screen.selection
+        assert len(chosen) == 4 and chosen[0] == first
+        assert "4 selected" in str(screen.query_one("#status-line").render())
+        await pilot.press("s", "r", "t", *"batch", "enter")
+        stored = Store.open(tmp_path).annotations()
+        for pid in chosen:
+            assert stored[pid].star and stored[pid].status == "reading" and stored[pid].tags == ["batch"]
+        unchosen = app.library.papers[screen.rows[5]].id
+        assert unchosen not in stored
+        await pilot.press("s")  # all starred: s unstars them all
+        assert not any(app.library.annotation(pid).star for pid in chosen)
+        await pilot.press("escape")
+        assert screen.selection == [] and "selected" not in str(screen.query_one("#status-line").render())
+
+
+async def test_select_all_selects_what_the_filter_shows(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"title:clip", "enter")
+        await settle(pilot)
+        screen = app.main_screen
+        await pilot.press("ctrl+a")
+        assert sorted(screen.selection) == sorted(app.library.papers[i].id for i in screen.rows)
+
+
+async def test_tag_editor_keeps_tags_the_user_did_not_remove(tmp_path: Path) -> None:
+    store = Store.open(tmp_path, year=2026)
+    app, _ = make_app(tmp_path, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.main_screen.current.id
+        store.set_tags(pid, ["ml,vision", "survey"])
+        app.main_screen.check_external_changes()
+        await pilot.press("t", "enter")  # no edit
+        assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey"]
+        await pilot.press("t", *" todo", "enter")  # typing adds, never replaces
+        assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey", "todo"]

@@ -32,7 +32,7 @@ async def test_starred_papers_to_a_bibtex_file(tmp_path: Path) -> None:
         await _open_dialog(pilot, target)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert not isinstance(app.screen, ExportDialog)
+        assert not isinstance(app.screen, ExportDialog), app.messages()
         assert any(f"Exported 2 papers as BibTeX to {target}" == m for m in app.messages())
     library = bibtexparser.parse_string(target.read_text(encoding="utf-8"))
     assert len(library.entries) == 2 and not library.failed_blocks
@@ -85,3 +85,19 @@ async def test_nothing_starred_says_so(tmp_path: Path) -> None:
         assert isinstance(app.screen, ExportDialog)
         assert any("Nothing to export" in m for m in app.messages())
     assert not (tmp_path / "none.bib").exists()
+
+
+async def test_arrow_keys_choose_and_the_report_counts_right(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path / "home")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        dialog = await _open_dialog(pilot)
+        await pilot.press("down")  # format: BibTeX -> Markdown
+        await pilot.press("tab", "tab")  # past the scope group to the destination
+        await pilot.press("down")  # File -> Clipboard
+        assert (dialog.format, dialog.scope, dialog.destination) == ("md", "starred", "clipboard")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.clipboard.startswith("# Reading list: starred papers")
+        assert "Copied 1 paper as Markdown to the clipboard" in app.messages()

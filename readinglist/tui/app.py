@@ -61,6 +61,11 @@ class ReadingListApp(App[int]):
         """Notifications quote paper titles, URLs and file names: never markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit, in plain text (Textual's own hint is markup)."""
+        quit_binding = next(b for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.id == "app.quit")
+        self.notify(f"Press {self.keymap.display(quit_binding)} or ctrl+q to quit", title="Do you want to quit?")
+
     def get_default_screen(self) -> Screen:
         filter_binding = next(b for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.id == "app.filter")
         self.main_screen = MainScreen(

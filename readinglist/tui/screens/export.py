@@ -18,12 +18,29 @@ from readinglist.tui.screens.confirm import ConfirmScreen
 
 
 
+class ChoiceSet(RadioSet):
+    """A radio set where moving is choosing: what is highlighted is what is
+    exported, so ctrl+s never exports a choice the user moved away from."""
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._choose_highlighted()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._choose_highlighted()
+
+    def _choose_highlighted(self) -> None:
+        if self._selected is not None and not self._nodes[self._selected].value:
+            self.action_toggle_button()
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
     """What the user chose: ``path`` None means the clipboard."""
 
     format: str  # "bib" or "md"
-    scope: str  # "starred" or "filtered"
+    scope: str  # "selected", "starred" or "filtered"
     path: Path | None
     force: bool = False  # the user agreed to replace the file
 
@@ -48,21 +65,26 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         starred, shown = self.counts.get("starred", 0), self.counts.get("filtered", 0)
+        selected = self.counts.get("selected", 0)
         with Vertical(classes="dialog export"):
             yield Static(Text("Export", style="bold"), classes="dialog-title")
             with Horizontal(classes="export-row"):
-                with RadioSet(id="format"):
+                with ChoiceSet(id="format"):
                     yield RadioButton("BibTeX", value=True, id="bib")
                     yield RadioButton("Markdown", id="md")
-                with RadioSet(id="scope"):
-                    yield RadioButton(f"Starred ({starred})", value=True, id="starred")
+                with ChoiceSet(id="scope"):
+                    if selected:
+                        yield RadioButton(f"Selected ({selected})", value=True, id="selected")
+                    yield RadioButton(f"Starred ({starred})", value=not selected, id="starred")
                     yield RadioButton(f"Filtered ({shown})", id="filtered")
-                with RadioSet(id="destination"):
+                with ChoiceSet(id="destination"):
                     yield RadioButton("File", value=True, id="file")
                     yield RadioButton("Clipboard", id="clipboard")
             yield Label("File")
             yield Input(str(self.default_path), id="path")
-            yield Static(Text("ctrl+s exports · escape cancels", style="dim"), classes="dialog-help")
+            yield Static(
+                Text("↑↓ choose · tab next group · ctrl+s export · escape cancel", style="dim"), classes="dialog-help"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="run")
                 yield Button("Cancel", id="cancel")

@@ -41,6 +41,7 @@ EXTERNAL_CHECK_S = 2.0
 DETAIL_DELAY_S = 0.05
 SEARCHING_NOTICE_S = 0.25
 INDEX_DELAY_S = 0.3
+SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
 FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
 
@@ -87,6 +88,7 @@ class MainScreen(PaperActions, Screen):
         Binding("ctrl+c", "cancel_work", "Cancel", show=False, id="app.cancel", tooltip="Cancel a resolve run"),
         *PaperActions.ACTION_BINDINGS,
         Binding("S", "cycle_sort", "Sort", id="app.sort", show=False, tooltip="Next sort: " + ", ".join(SORTS)),
+        Binding("d", "toggle_detail", "Detail", id="app.detail", show=False, tooltip="Hide or show the detail pane"),
     ]
 
     def __init__(self, library: Library, services: Services, *, sort: str = "relevance", filter_keys: set[str] | None = None) -> None:
@@ -115,7 +117,14 @@ class MainScreen(PaperActions, Screen):
         yield StatusLine(id="status-line")
         yield Footer()
 
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < SIDE_DETAIL_MIN, "narrow")
+
+    def action_toggle_detail(self) -> None:
+        self.query_one(PaperDetail).toggle_class("hidden")
+
     def on_mount(self) -> None:
+        self.set_class(self.app.size.width < SIDE_DETAIL_MIN, "narrow")
         self.paper_list.focus()
         self.run_filter("")  # its result starts the index build
         self.set_interval(EXTERNAL_CHECK_S, self.check_external_changes)
@@ -130,6 +139,25 @@ class MainScreen(PaperActions, Screen):
     @property
     def filter_input(self) -> Input:
         return self.query_one("#filter", Input)
+
+    @property
+    def selection(self) -> list[str]:
+        """Ids of the selected papers, in the order they were selected."""
+        try:
+            return list(self.paper_list.selected)
+        except NoMatches:
+            return []
+
+    def targets(self) -> list[str]:
+        """What a paper action applies to: the selection, else the highlighted paper."""
+        if selection := self.selection:
+            return selection
+        current = self.current
+        return [current.id] if current else []
+
+    @on(PaperList.SelectionChanged)
+    def _selection_changed(self) -> None:
+        self.update_status()
 
     @property
     def current(self) -> Paper | None:
@@ -237,6 +265,7 @@ class MainScreen(PaperActions, Screen):
                 query_error=self.query_error is not None,
                 searching=self._pending_search is not None,
                 indexing=not self.library.index_ready,
+                selected=len(self.paper_list.selected),
             )
         )
 
@@ -291,6 +320,9 @@ class MainScreen(PaperActions, Screen):
             self.notify("Cancelling the resolve run; what was resolved is kept", timeout=3)
             return
         field = self.filter_input
+        if not field.has_focus and self.selection:
+            self.paper_list.clear_selection()
+            return
         if not field.has_focus and field.value:
             field.value = ""  # posts Changed: the list shows everything again
         self.paper_list.focus()

@@ -39,7 +39,7 @@ class NoteEditor(ModalScreen[str | None]):
         self.save = save
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide note"):
             yield Static(Text.assemble(("Note for ", "dim"), (self.paper_title, "bold")), classes="dialog-title")
             yield TextArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Static(Text("ctrl+s save · escape cancel", style="dim"), classes="dialog-help")

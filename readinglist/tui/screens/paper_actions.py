@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from readinglist.tui.screens.main import Services
 
 
+MAX_OPEN = 10  # browser tabs opened at once for a selection
+
+
 class PaperActions:
     """Paper actions of the main screen (``self`` is the ``MainScreen``)."""
 
@@ -61,7 +64,13 @@ class PaperActions:
             self.notify("No paper selected", severity="warning", timeout=2)
         return paper
 
-    def _save(self, write: Callable[[], Any], pid: str) -> bool:
+    def _targets_or_warn(self) -> list[str]:
+        ids = self.targets()
+        if not ids:
+            self.notify("No paper selected", severity="warning", timeout=2)
+        return ids
+
+    def _save(self, write: Callable[[], Any], pids: list[str]) -> bool:
         """Run a library verb; on failure tell the user and change nothing."""
         from readinglist.core.library import Changes
 
@@ -70,35 +79,52 @@ class PaperActions:
         except UserError as exc:
             self.notify(f"Not saved: {exc}", severity="error", timeout=10)
             return False
-        self.show_changes(Changes(annotations={pid}))
+        self.show_changes(Changes(annotations=set(pids)))
         return True
 
     def action_star(self) -> None:
-        if paper := self._paper_or_warn():
-            self._save(lambda: self.library.toggle_star(paper.id), paper.id)
+        ids = self._targets_or_warn()
+        if len(ids) == 1:
+            self._save(lambda: self.library.toggle_star(ids[0]), ids)
+        elif ids:
+            star = not all(self.library.annotation(pid).star for pid in ids)
+            if self._save(lambda: self.library.set_star(ids, star), ids):
+                self.notify(f"{'Starred' if star else 'Unstarred'} {_papers(len(ids))}", timeout=2)
 
     def action_cycle_status(self) -> None:
-        if paper := self._paper_or_warn():
-            if self._save(lambda: self.library.cycle_status(paper.id), paper.id):
-                self.notify(self.library.annotation(paper.id).status.capitalize(), timeout=1.5)
+        ids = self._targets_or_warn()
+        if not ids:
+            return
+        from readinglist.core.model import STATUSES
+
+        current = self.library.annotation(ids[0]).status
+        following = STATUSES[(STATUSES.index(current) + 1) % len(STATUSES)]
+        if self._save(lambda: self.library.set_status(ids, following), ids):
+            what = f" ({_papers(len(ids))})" if len(ids) > 1 else ""
+            self.notify(f"{following.capitalize()}{what}", timeout=1.5)
 
     def action_edit_tags(self) -> None:
-        paper = self._paper_or_warn()
-        if paper is None:
+        ids = self._targets_or_warn()
+        if not ids:
             return
         from readinglist.tui.screens.tags import TagEditor
 
-        before = list(self.library.annotation(paper.id).tags)
+        tag_lists = [self.library.annotation(pid).tags for pid in ids]
+        # Several papers: the editor shows the tags they all share.
+        before = [t for t in tag_lists[0] if all(t in tags for tags in tag_lists[1:])]
+        paper = self.library.paper(ids[0])
+        title = paper.title if len(ids) == 1 and paper else f"{_papers(len(ids))} selected"
 
         def done(tags: list[str] | None) -> None:
             # Save what the user changed, not the whole list: tags another
-            # readinglist added meanwhile are kept.
+            # readinglist added meanwhile, and tags only some papers have, stay.
             if tags is not None:
                 added = [t for t in tags if t not in before]
                 removed = [t for t in before if t not in tags]
-                self._save(lambda: self.library.update_tags([paper.id], added, removed), paper.id)
+                if added or removed:
+                    self._save(lambda: self.library.update_tags(ids, added, removed), ids)
 
-        self.app.push_screen(TagEditor(paper.title, before, self.library.all_tags()), done)
+        self.app.push_screen(TagEditor(title, before, self.library.all_tags()), done)
 
     def action_edit_note(self) -> None:
         paper = self._paper_or_warn()
@@ -152,8 +178,12 @@ class PaperActions:
             pass
 
     def action_open_arxiv(self) -> None:
-        if paper := self._paper_or_warn():
-            self.open_link(paper.arxiv_url or arxiv_search_url(paper.title))
+        ids = self._targets_or_warn()
+        if len(ids) > MAX_OPEN:
+            self.notify(f"Opening the first {MAX_OPEN} of {len(ids)} selected papers", severity="warning", timeout=4)
+        for pid in ids[:MAX_OPEN]:
+            if paper := self.library.paper(pid):
+                self.open_link(paper.arxiv_url or arxiv_search_url(paper.title))
 
     def action_open_pdf(self) -> None:
         if paper := self._paper_or_warn():
@@ -191,13 +221,19 @@ class PaperActions:
     # --- export ----------------------------------------------------------------------
 
     def _export_scopes(self) -> dict[str, Scope]:
-        return {"starred": Scope.starred(), "filtered": Scope.of_query(self.query_text, sort=self.sort)}
+        return {
+            "selected": Scope.selection(self.selection),
+            "starred": Scope.starred(),
+            "filtered": Scope.of_query(self.query_text, sort=self.sort),
+        }
 
     def action_export(self) -> None:
         from readinglist.tui.screens.export import ExportDialog
 
         starred = sum(1 for a in self.library.annotations.values() if a.star)
         counts = {"starred": starred, "filtered": len(self.rows)}
+        if selected := len(self.selection):
+            counts = {"selected": selected, **counts}
 
         def done(report: str | None) -> None:
             if report:
@@ -216,7 +252,7 @@ class PaperActions:
         else:
             text = export.to_bibtex(papers)
         kind = "BibTeX" if request.format == "bib" else "Markdown"
-        count = f"{len(papers)} paper{'' if len(papers) == 1 else 's'}"
+        count = _papers(len(papers))
         if request.path is None:
             self.copy_text(text)
             return f"Copied {count} as {kind} to the clipboard"
@@ -226,8 +262,8 @@ class PaperActions:
     # --- resolving -------------------------------------------------------------------
 
     def action_enrich(self) -> None:
-        if paper := self._paper_or_warn():
-            self.resolve([paper])
+        if ids := self._targets_or_warn():
+            self.resolve([p for pid in ids if (p := self.library.paper(pid)) is not None])
 
     def action_enrich_filtered(self) -> None:
         self.resolve([self.library.papers[i] for i in self.rows])
@@ -273,4 +309,10 @@ class PaperActions:
 
     # Provided by MainScreen.
     current: Paper | None
+    selection: list[str]
     show_changes: Callable[[Changes], None]
+    targets: Callable[[], list[str]]
+
+
+def _papers(n: int) -> str:
+    return f"{n} paper" if n == 1 else f"{n} papers"

@@ -14,11 +14,17 @@ from textual.widgets import Input, Static
 
 from readinglist.core.text import clean_text
 
-_SPLIT = re.compile(r"[,\s]+")
+_TOKEN = re.compile(r'"([^"]*)"?|([^,\s"]+)')
 
 
 def split_tags(value: str) -> list[str]:
-    return [t for t in _SPLIT.split(value) if t]
+    """Tags separated by spaces or commas; a tag holding either is written in quotes."""
+    return [quoted.strip() or bare for quoted, bare in _TOKEN.findall(value) if (quoted.strip() or bare)]
+
+
+def join_tags(tags: list[str]) -> str:
+    """The editor's text for ``tags``: split_tags(join_tags(t)) == t."""
+    return " ".join(f'"{t}"' if re.search(r'[,\s"]', t) else t for t in tags)
 
 
 class TagSuggester(Suggester):
@@ -52,7 +58,14 @@ class TagEditor(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text.assemble(("Tags for ", "dim"), (self.paper_title, "bold")), classes="dialog-title")
-            yield Input(" ".join(self.tags), id="tags-input", placeholder="tags, separated by spaces", suggester=TagSuggester(self.known))
+            yield Input(
+                join_tags(self.tags),
+                id="tags-input",
+                placeholder="tags, separated by spaces",
+                suggester=TagSuggester(self.known),
+                # Selected text would be replaced by the first key typed: every tag gone.
+                select_on_focus=False,
+            )
             known = ", ".join(self.known) if self.known else "none yet"
             yield Static(Text(f"In use: {known}", style="dim", overflow="ellipsis"), classes="dialog-help")
             yield Static(Text("→ accepts a completion · enter saves · escape cancels", style="dim"), classes="dialog-help")
@@ -61,8 +74,12 @@ class TagEditor(ModalScreen[list[str] | None]):
         field = self.query_one(Input)
         field.cursor_blink = False if self.app.is_headless else field.cursor_blink
         field.focus()
+        field.cursor_position = len(field.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value == join_tags(self.tags):
+            self.dismiss(list(self.tags))  # nothing edited: nothing changes
+            return
         self.dismiss(split_tags(event.value))
 
     def action_cancel(self) -> None:

@@ -4,6 +4,7 @@ cost no more to show than 40."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,34 @@ if TYPE_CHECKING:
 
 STATUS_GLYPH = {"unread": "·", "reading": "◐", "read": "✓"}
 STAR_GLYPH = "★"
-AUTHOR_WIDTH = 22
-CATEGORY_WIDTH = 8
-YEAR_WIDTH = 4
-CODE_WIDTH = 4
-FIXED = 2 + 2 + 1 + AUTHOR_WIDTH + 1 + CATEGORY_WIDTH + 1 + YEAR_WIDTH + 1 + CODE_WIDTH
+GLYPHS = 4  # star and status, each with a space
+# Columns beside the title, and the order they are dropped in when the
+# title would get fewer cells than TITLE_MIN: the title gets the width first.
+DROP_ORDER = ("category", "code", "author", "year")
+TITLE_MIN = ((120, 60), (0, 45))  # (list width at least, title cells at least)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Cells per column for one list width; 0 means the column is not shown."""
+
+    title: int
+    author: int = 0
+    category: int = 0
+    year: int = 0
+    code: int = 0
+
+
+def columns(width: int) -> Columns:
+    available = width - GLYPHS
+    author = 14 if width < 120 else 22 if width < 180 else 28
+    extra = {"author": author, "category": 8, "year": 4, "code": 4}
+    wanted = next(cells for at_least, cells in TITLE_MIN if width >= at_least)
+    for name in DROP_ORDER:
+        if available - sum(w + 1 for w in extra.values()) >= wanted:
+            break
+        del extra[name]
+    return Columns(title=max(10, available - sum(w + 1 for w in extra.values())), **extra)
 
 
 def _cell(text: str, width: int) -> Text:
@@ -43,18 +67,15 @@ def _cell(text: str, width: int) -> Text:
 
 
 def header_text(width: int) -> Text:
-    title_width = max(10, width - FIXED)
+    cols = columns(width)
     line = Text(no_wrap=True, end="")
-    for part, size in (
-        ("★", 2),
-        ("◐", 2),
-        ("title", title_width),
-        (" first author", AUTHOR_WIDTH + 1),
-        (" category", CATEGORY_WIDTH + 1),
-        (" year", YEAR_WIDTH + 1),
-        (" code", CODE_WIDTH + 1),
-    ):
-        line.append_text(_cell(part, size))
+    line.append_text(_cell("★", 2))
+    line.append_text(_cell("◐", 2))
+    line.append_text(_cell("title", cols.title))
+    for name, label in (("author", "first author"), ("category", "category"), ("year", "year"), ("code", "code")):
+        size = getattr(cols, name)
+        if size:
+            line.append_text(_cell(f" {label}", size + 1))
     return line
 
 
@@ -77,15 +98,27 @@ class PaperList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"),
         Binding("home,g", "top", "Top", show=False, id="list.top", tooltip="First paper"),
         Binding("end,G", "bottom", "Bottom", show=False, id="list.bottom", tooltip="Last paper"),
+        Binding("space", "toggle_selected", "Select", id="list.select", tooltip="Select or unselect the paper and move on"),
+        Binding("shift+down", "extend(1)", "Extend down", show=False, id="list.extend_down", tooltip="Extend the selection down"),
+        Binding("shift+up", "extend(-1)", "Extend up", show=False, id="list.extend_up", tooltip="Extend the selection up"),
+        Binding("ctrl+a", "select_all", "Select all", show=False, id="list.select_all", tooltip="Select every paper the filter shows"),
     ]
 
     DEFAULT_CSS = """
     PaperList { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    PaperList > .paper-list--selected { background: $secondary 35%; }
     """
 
-    COMPONENT_CLASSES = {"paper-list--cursor", "paper-list--starred", "paper-list--dim"}
+    COMPONENT_CLASSES = {"paper-list--cursor", "paper-list--selected"}
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class SelectionChanged(Message):
+        """Papers were selected or unselected; ``count`` are selected now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     class Highlighted(Message):
         """The cursor moved to another paper (or to none)."""
@@ -100,6 +133,7 @@ class PaperList(ScrollView, can_focus=True):
         self.focus_filter = focus_filter
         self.filter_keys = filter_keys
         self.rows: Sequence[int] = range(len(library))
+        self.selected: dict[str, None] = {}  # paper ids, in the order they were selected
         self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
 
     # --- data ----------------------------------------------------------------
@@ -131,6 +165,41 @@ class PaperList(ScrollView, can_focus=True):
         if 0 <= self.cursor < len(self.rows):
             return self.library.papers[self.rows[self.cursor]]
         return None
+
+    # --- selection -----------------------------------------------------------
+
+    def _selection_changed(self) -> None:
+        self._render_row.cache_clear()
+        self.refresh()
+        self.post_message(self.SelectionChanged(len(self.selected)))
+
+    def action_toggle_selected(self) -> None:
+        paper = self.current
+        if paper is None:
+            return
+        if paper.id in self.selected:
+            del self.selected[paper.id]
+        else:
+            self.selected[paper.id] = None
+        self._selection_changed()
+        self.cursor += 1
+
+    def action_extend(self, delta: int) -> None:
+        if (paper := self.current) is not None:
+            self.selected[paper.id] = None
+        self.cursor += delta
+        if (paper := self.current) is not None:
+            self.selected[paper.id] = None
+        self._selection_changed()
+
+    def action_select_all(self) -> None:
+        papers = self.library.papers
+        self.selected.update(dict.fromkeys(papers[i].id for i in self.rows))
+        self._selection_changed()
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self._selection_changed()
 
     # --- cursor ------------------------------------------------------------
 
@@ -197,26 +266,33 @@ class PaperList(ScrollView, can_focus=True):
     def _render_row_uncached(self, row: int, width: int, is_cursor: bool) -> Strip:
         paper = self.library.papers[self.rows[row]]
         annotation = self.library.annotation(paper.id)
-        title_width = max(10, width - FIXED)
+        cols = columns(width)
         line = Text(no_wrap=True, end="")
         # Yellow vanishes on the cursor's accent background: the cursor row
         # keeps the star in its own foreground colour.
         star_style = "bold" if is_cursor else "bold yellow"
         line.append(STAR_GLYPH + " " if annotation.star else "  ", style=star_style if annotation.star else "")
         line.append(STATUS_GLYPH.get(annotation.status, "·") + " ", style="cyan" if annotation.status == "reading" else ("green" if annotation.status == "read" else "dim"))
-        line.append_text(_cell(paper.title, title_width))
-        line.append(" ")
-        line.append_text(_cell(paper.first_author, AUTHOR_WIDTH))
-        line.append(" ")
-        line.append_text(_cell(paper.category or "", CATEGORY_WIDTH))
-        line.append(" ")
-        line.append_text(_cell(str(paper.year or ""), YEAR_WIDTH))
-        line.append(" ")
-        line.append_text(_cell("code" if paper.has_code else "", CODE_WIDTH))
+        line.append_text(_cell(paper.title, cols.title))
+        for size, value in (
+            (cols.author, paper.first_author),
+            (cols.category, paper.category or ""),
+            (cols.year, str(paper.year or "")),
+            (cols.code, "code" if paper.has_code or paper.code_links else ""),
+        ):
+            if size:
+                line.append(" ")
+                line.append_text(_cell(value, size))
         if annotation.status == "read" and not is_cursor:
             line.stylize("dim")
-        base = self.get_component_rich_style("paper-list--cursor") if is_cursor else self.rich_style
+        if is_cursor:
+            base = self.get_component_rich_style("paper-list--cursor")
+        elif paper.id in self.selected:
+            base = self.get_component_rich_style("paper-list--selected")
+            line.stylize(base)
+        else:
+            base = self.rich_style
         segments = list(line.render(self.app.console))
         strip = Strip(segments).apply_style(base) if is_cursor else Strip(segments)
-        return strip.adjust_cell_length(width, base if is_cursor else self.rich_style).simplify()
+        return strip.adjust_cell_length(width, base).simplify()
 

@@ -18,12 +18,15 @@ class Status:
     query_error: bool = False
     searching: bool = False
     indexing: bool = False  # the word index is still being built
+    selected: int = 0
 
 
 class StatusLine(Static):
     def show(self, status: Status) -> None:
         text = Text()
         text.append(f"{status.shown} of {status.total} papers", style="bold")
+        if status.selected:
+            text.append(f"  ·  {status.selected} selected (escape clears)", style="bold")
         text.append("  ·  filter: ")
         text.append(status.query or "none", style="" if status.query else "italic")
         text.append(f"  ·  sort: {status.sort}")
