@@ -96,7 +96,7 @@ class ExportDialog(ModalScreen[str | None]):
         if self.format == "md":
             title = "Starred papers" if self.scope == "starred" else f"Papers: {self.owner.query_text or 'all'}"
             return export.to_markdown(papers, annotations, title=title, group_by="status")
-        return export.to_bibtex(papers, annotations)
+        return export.render("bib", papers, annotations).text
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "run":
