@@ -55,7 +55,9 @@ def biblatex_entry(
     if url:
         fields.append(("url", url))
     fields += common_fields(paper, annotation, options)
-    return format_entry(kind or "online", key, fields)
+    # biblatex's @online needs an address (url, doi or eprint); without one
+    # the paper is a @misc.
+    return format_entry(kind or ("online" if eprint or doi or url else "misc"), key, fields)
 
 
 def to_biblatex(

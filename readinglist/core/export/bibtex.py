@@ -70,9 +70,12 @@ def bibtex_entry(
         words = " ".join(clean_text(paper.title).split()[:3])
         fields.append(("key", latex_escape(words, utf8=utf8) or "Untitled"))
     fields += venue
+    # A year guessed from when the listing was made is marked as such; no
+    # year at all is said as "n.d.", which author-year styles need to label.
     if paper.year:
-        # A year guessed from when the listing was made is marked as such.
         fields.append(("year", f"{paper.year}?" if paper.date_inferred else str(paper.year)))
+    else:
+        fields.append(("year", "n.d."))
     eprint = eprint_of(paper)
     if eprint:
         fields.append(("eprint", eprint))
