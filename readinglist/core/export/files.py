@@ -335,10 +335,17 @@ def write_export(
         data = _read(real, shown) if info is not None else b""
         if existing is not None and existing.data != data:
             raise UserError(f"{shown} changed while exporting; nothing was written, try again")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{shown} is not UTF-8 text; refusing to append to it") from None
         newline = "\r\n" if b"\r\n" in data else "\n"
         payload = text.replace("\r\n", "\n").replace("\n", newline).encode("utf-8")
         if data.strip(b"\xef\xbb\xbf \t\r\n"):
-            separator = newline if data.endswith(b"\n") else newline * 2
+            # One blank line between the old content and the new, none added
+            # where the file already ends in one.
+            tail = data[-4:].replace(b"\r\n", b"\n")
+            separator = "" if tail.endswith(b"\n\n") else newline if tail.endswith(b"\n") else newline * 2
             payload = data + separator.encode("ascii") + payload
         else:
             payload = data + payload
