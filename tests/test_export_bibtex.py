@@ -178,6 +178,7 @@ def test_math_in_titles_stays_math_and_backticks_print_as_backticks():
     assert latex_title("Cost $\\mathcal{O}(n)$ here") == "Cost {$\\mathcal{O}(n)$} here"
     # Math that could run a command is printed as text.
     assert "\\input" not in latex_title("Bad $\\input{/etc/passwd}$")
+    assert "$" not in latex_title("Bad $^^5cinput{/etc/passwd}$").replace("\\$", "")
     assert latex_title("`quoted'") == "{\\textasciigrave}quoted'"
 
 

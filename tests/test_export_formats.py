@@ -193,3 +193,42 @@ def test_pandoc_citeproc_renders_every_entry(tmp_path, fmt, suffix):
     assert run.stdout.count('class="csl-entry"') == len(papers)
     assert "Deep Residual Learning for Image Recognition" in run.stdout
     assert "García, José" in run.stdout and "Ruïz" in run.stdout
+
+
+# --- hostile text, every format ----------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from urllib.parse import urlsplit  # noqa: E402
+
+from readinglist.core.text import is_safe_url  # noqa: E402
+
+_piece = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["\x1b[2J", "\x07", "\u202e", "\n", "\r\n", "{", "}", "\\", "$", "$\\input{x}$", "^^5c", "%",
+                     "ER  - ", "javascript:x", "https://u:p@h.example/a_b", "@misc{x,", "\"", "]", "</script>"]),
+)  # fmt: skip
+_hostile = st.lists(_piece, max_size=6).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_hostile.filter(str.strip), author=_hostile, abstract=_hostile, url=_hostile, tag=_hostile, venue=_hostile)
+def test_hostile_text_stays_data_in_every_format(title, author, abstract, url, tag, venue):
+    paper = Paper(
+        id=paper_id(title) or "x", title=title, authors=[author], abstract=abstract, url=url, pdf_url=url,
+        doi=url, arxiv_id=url, venue=venue, pages=venue, links={"code": [url]},
+    )  # fmt: skip
+    annotations = {paper.id: Annotation(tags=[tag])}
+    options = ExportOptions(abstracts=True, keywords=True)
+    outputs = {fmt: render(fmt, [paper], annotations, options).text for fmt in ("bib", "biblatex", "csl", "ris")}
+    for fmt, text in outputs.items():
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text), (fmt, text)
+    for fmt in ("bib", "biblatex"):
+        (entry,) = entries(outputs[fmt]).values()
+        assert "^^" not in outputs[fmt] or "$" not in outputs[fmt].replace("\\$", "")
+        if "url" in entry.fields_dict:
+            assert is_safe_url(entry["url"]) and urlsplit(entry["url"]).username is None
+    (item,) = json.loads(outputs["csl"])
+    assert is_safe_url(item.get("URL", "https://ok.example")) and urlsplit(item.get("URL", "")).username is None
+    assert len(read_ris(outputs["ris"])) == 1

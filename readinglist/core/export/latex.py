@@ -119,6 +119,8 @@ def _plain_math(body: str) -> bool:
     Anything else (``\\input``, ``\\def``, unbalanced braces) is printed as
     text, so a title can never run a command.
     """
+    if "^^" in body:  # TeX reads ^^5c as a backslash
+        return False
     commands = _MATH_COMMAND.findall(body)
     if any(c not in _MATH_COMMANDS for c in commands):
         return False
