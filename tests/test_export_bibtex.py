@@ -160,7 +160,7 @@ def test_author_names_with_comma_or_and_stay_one_name():
     assert decoded(names[2]) == "José Ñúñez"
 
 
-def test_paper_without_authors_gets_a_short_sort_key_instead_of_an_author():
+def test_paper_without_authors_is_labelled_by_its_first_title_words():
     paper = make_paper("Attention Is All You Need", date="2017-06-12")
     entry = parse(to_bibtex([paper])).entries[0]
     assert "author" not in entry.fields_dict

@@ -115,6 +115,8 @@ def test_bibtex_styles_compile_without_errors_or_warnings(papers, tmp_path, styl
     assert _problems((tmp_path / "doc.log").read_text(errors="replace")) == []
     bbl = (tmp_path / "doc.bbl").read_text(errors="replace")
     assert bbl.count("\\bibitem") == len(papers)
+    # A paper without authors is rendered once, not with its title as the author too.
+    assert bbl.count("no author at all") == 1
 
 
 BIBER_DOC = r"""\documentclass{article}

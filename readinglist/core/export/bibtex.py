@@ -65,8 +65,10 @@ def bibtex_entry(
     if authors:
         fields.append(("author", authors))
     else:
-        # Styles sort and label by `key` when there is no author; a short
-        # one keeps author-year labels readable.
+        # Styles sort and label by `key` when there is no author, and
+        # author-year styles print it where the author goes: the whole title
+        # there would be printed twice, one fixed text would give alpha more
+        # equal labels than it can letter (a..z). The first title words do.
         words = " ".join(clean_text(paper.title).split()[:3])
         fields.append(("key", latex_escape(words, utf8=utf8) or "Untitled"))
     fields += venue
