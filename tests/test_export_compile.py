@@ -7,7 +7,6 @@ texlive-latex-recommended texlive-bibtex-extra biber pandoc` (see docs/export.md
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -98,10 +97,10 @@ BIBTEX_DOC = r"""\documentclass{article}
 
 
 @pytest.mark.skipif(not _BIBTEX, reason="bibtex and pdflatex are not installed (see docs/export.md)")
-@pytest.mark.parametrize("style", ["plain", "unsrt", "alpha", "plainnat", "apalike"])
+@pytest.mark.parametrize("style", ["plain", "unsrt", "alpha", "plainnat", "abbrvnat", "apalike"])
 def test_bibtex_styles_compile_without_errors_or_warnings(papers, tmp_path, style):
     (tmp_path / "refs.bib").write_text(render("bib", papers).text, encoding="utf-8")
-    packages = r"\usepackage{natbib}" if style in {"plainnat", "apalike"} else ""
+    packages = r"\usepackage{natbib}" if style in {"plainnat", "abbrvnat", "apalike"} else ""
     (tmp_path / "doc.tex").write_text(BIBTEX_DOC % {"packages": packages, "style": style}, encoding="utf-8")
     first = _run(LATEX, tmp_path)
     assert first.returncode == 0, first.stdout[-2000:]
