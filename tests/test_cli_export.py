@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import bibtexparser
@@ -59,7 +60,7 @@ def test_markdown_on_stdout_groups_starred_papers_by_status(store, capsys):
     assert code == 0
     assert out.startswith("# Reading list: starred papers\n\n3 papers\n")
     assert "## Reading (1)" in out and "## Unread (2)" in out
-    assert "> Check the \\*ablation\\*" in out
+    assert "> Check the *ablation*" in out  # the note is the user's own Markdown
 
 
 def test_tag_and_all_scopes(store, capsys):
@@ -96,10 +97,10 @@ def test_output_file_is_written_and_never_replaced_without_force(store, capsys, 
     assert len(keys_of(target.read_text())) == len(store.papers())
 
 
-def test_append_keeps_the_file_and_makes_keys_unique_against_it(store, capsys, tmp_path):
+def test_append_skips_papers_already_in_the_file_and_keeps_keys_unique(store, capsys, tmp_path):
     target = tmp_path / "refs.bib"
     first_starred = next(p for p in store.papers() if store.annotation(p.id).star)
-    existing = f"@article{{{base_key(first_starred)},\n  title = {{Mine}},\n}}\n"
+    existing = f"@article{{{base_key(first_starred)},\n  title = {{Someone else's paper}},\n}}\n"
     target.write_text(existing)
 
     code, out, _ = run(capsys, "--append", str(target))
@@ -110,17 +111,34 @@ def test_append_keeps_the_file_and_makes_keys_unique_against_it(store, capsys, t
     assert len(keys) == 4 and len(set(keys)) == 4
     assert f"{base_key(first_starred)}a" in keys
 
-    # Appending the same papers again still yields a file without duplicate keys.
-    run(capsys, "--append", str(target))
-    keys = keys_of(target.read_text())
-    assert len(keys) == 7 and len(set(keys)) == 7
+    # Appending the same papers again adds nothing and says so.
+    code, out, _ = run(capsys, "--append", str(target))
+    assert out.strip() == f"appended 0 papers to {target}; skipped 3 papers already in it"
+    assert target.read_text() == text
+
+
+def test_keys_are_stored_at_first_export_and_kept(store, capsys, tmp_path):
+    code, out, _ = run(capsys, "--format", "bib")
+    first = keys_of(out)
+    stored = {p.id: p.citation_key for p in Store.open(store.home).papers() if p.citation_key}
+    assert sorted(stored.values()) == sorted(first)
+    code, out, _ = run(capsys, "--format", "csl")
+    assert [item["id"] for item in json.loads(out)] == first
 
 
 def test_append_creates_a_missing_file(store, capsys, tmp_path):
-    target = tmp_path / "new" / "list.md"
+    target = tmp_path / "list.md"
     code, _, _ = run(capsys, "--append", str(target))
     assert code == 0
     assert target.read_text().startswith("# Reading list: starred papers")
+
+
+def test_missing_directories_are_refused_not_created(store, capsys, tmp_path):
+    target = tmp_path / "a" / "b" / "out.bib"
+    code, out, err = run(capsys, "-o", str(target))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "does not exist" in err
+    assert not (tmp_path / "a").exists()
 
 
 def test_nothing_in_scope_is_a_one_line_error(store, capsys, tmp_path):
@@ -132,8 +150,8 @@ def test_nothing_in_scope_is_a_one_line_error(store, capsys, tmp_path):
 
 def test_format_must_be_known(store, capsys, tmp_path):
     code, _, err = run(capsys, "-o", str(tmp_path / "list.txt"))
-    assert code == 1 and "--format bib or --format md" in err
-    code, _, err = run(capsys, "--format", "bib", "--abstracts")
+    assert code == 1 and "--format bib, biblatex, csl, ris or md" in err
+    code, _, err = run(capsys, "--format", "bib", "--group-by", "tag")
     assert code == 1 and "--format md" in err
 
 
@@ -153,7 +171,7 @@ def test_query_scope_exports_what_list_shows_in_the_same_order(store, capsys):
     assert 0 < len(expected) < len(store.papers())
     code, out, _ = run(capsys, "--format", "bib", "--query", "autoencoders")
     assert code == 0
-    keys = assign_keys(expected)
+    keys = assign_keys(expected).keys
     assert keys_of(out) == [keys[p.id] for p in expected]
 
 
@@ -177,9 +195,11 @@ def test_write_export_refuses_to_replace_without_force(tmp_path):
 
 def test_write_export_append_separates_with_a_blank_line(tmp_path):
     target = tmp_path / "out.bib"
-    target.write_text("@misc{a,\n}\n\n\n")
+    target.write_text("@misc{a,\n}")
     write_export(target, "@misc{b,\n}\n", append=True)
     assert target.read_text() == "@misc{a,\n}\n\n@misc{b,\n}\n"
+    write_export(target, "@misc{c,\n}\n", append=True)
+    assert target.read_text() == "@misc{a,\n}\n\n@misc{b,\n}\n\n@misc{c,\n}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bib"]  # no temporary file left behind
 
 

@@ -58,7 +58,7 @@ def _decoder() -> LatexNodes2Text:
             MacroTextSpec("textasciicircum", "^"),
         ],
     )
-    return LatexNodes2Text(latex_context=db, math_mode="text")
+    return LatexNodes2Text(latex_context=db, math_mode="verbatim")
 
 
 DECODE = _decoder()
@@ -85,7 +85,7 @@ def test_arxiv_paper_follows_arxiv_own_export_shape():
         arxiv_id="2406.16733v2",
         category="math.CO",
     )
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     assert entry.entry_type == "misc"
     assert entry.key == "dona2024diameterrandomschreiergraphs"
     assert entry["author"] == "Daniele Dona and Luca Sabatini"
@@ -97,70 +97,129 @@ def test_arxiv_paper_follows_arxiv_own_export_shape():
     assert "note" not in entry.fields_dict
 
 
-def test_paper_without_arxiv_id_names_its_listing_and_keeps_doi_and_url():
+def test_paper_without_arxiv_id_is_identified_by_its_doi_and_names_no_listing():
     paper = make_paper(
         "Masked Autoencoders that Listen",
         authors=["Po-Yao Huang"],
         date="2022-07-13",
         doi="10.5555/12345_678",
         pdf_url="https://example.org/paper.pdf",
-        sources=[Source("spring_2022.txt", 4)],
+        links={"project": ["https://someone.github.io/"], "other": ["https://leaderboard.example/x"]},
+        sources=[Source("000_51ed6a239f702eec.txt", 4)],
     )
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    text = to_bibtex([paper])
+    entry = parse(text).entries[0]
     assert "eprint" not in entry.fields_dict
-    assert entry["url"] == "https://example.org/paper.pdf"
+    assert entry["url"] == "https://doi.org/10.5555/12345_678"
     assert entry["doi"] == "10.5555/12345_678"
-    assert decoded(entry["note"]) == "From the listing spring_2022.txt"
+    assert "note" not in entry.fields_dict
+    assert "000_51ed6a239f702eec" not in text and "github.io" not in text and "leaderboard" not in text
+
+
+def test_the_papers_own_page_is_its_url_and_abstract_links_never_are():
+    own = make_paper("Own page", url="https://venue.example/paper/12", links={"other": ["https://author.example/"]})
+    assert parse(to_bibtex([own])).entries[0]["url"] == "https://venue.example/paper/12"
+    homepage_only = make_paper("Homepage only", links={"project": ["https://author.example/"], "code": ["https://github.com/a/b"]})
+    assert "url" not in parse(to_bibtex([homepage_only])).entries[0].fields_dict
 
 
 def test_only_http_urls_are_exported():
     paper = make_paper(
         "Unsafe links",
-        pdf_url="javascript:alert(1)",
-        links={"project": ["file:///etc/passwd"], "other": ["https://ok.example/p"]},
+        url="javascript:alert(1)",
+        pdf_url="file:///etc/passwd",
     )
-    entry = parse(to_bibtex([paper], {})).entries[0]
-    assert entry["url"] == "https://ok.example/p"
+    assert "url" not in parse(to_bibtex([paper])).entries[0].fields_dict
+
+
+def test_credentials_in_a_url_are_never_exported():
+    paper = make_paper("Hidden", url="https://user:secret@host.example/paper")
+    text = to_bibtex([paper])
+    assert "secret" not in text and "user" not in text
+    assert parse(text).entries[0]["url"] == "https://host.example/paper"
 
 
 def test_malformed_arxiv_id_is_not_exported_as_eprint():
     paper = make_paper("Odd id", arxiv_id="2101.0001}\\evil", category="cs.LG")
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     assert "eprint" not in entry.fields_dict
-    assert "evil" not in to_bibtex([paper], {})
+    assert "evil" not in to_bibtex([paper])
 
 
 def test_truncated_author_list_ends_in_others():
     paper = make_paper("A", authors=["Ann Lee", "Bo Chen", "Cy Roe"], authors_truncated=True)
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     assert entry["author"] == "Ann Lee and Bo Chen and Cy Roe and others"
 
 
 def test_author_names_with_comma_or_and_stay_one_name():
     paper = make_paper("A", authors=["Google, Inc.", "Tom and Jerry", "José Ñúñez"])
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     names = [n.strip() for n in re.split(r"\s+and\s+(?![^{]*\})", entry["author"])]
     assert len(names) == 3
     assert decoded(names[2]) == "José Ñúñez"
 
 
-def test_paper_without_authors_gets_a_sort_key_instead_of_an_author():
+def test_paper_without_authors_is_labelled_by_its_first_title_words():
     paper = make_paper("Attention Is All You Need", date="2017-06-12")
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     assert "author" not in entry.fields_dict
-    assert decoded(entry["key"]) == "Attention Is All You Need"
+    assert decoded(entry["key"]) == "Attention Is All"
     assert entry.key == "paper2017attentionallyouneed"
 
 
-def test_acronyms_and_capitalised_words_are_protected_by_braces():
-    assert latex_title("Demystifying CLIP Data for BERT") == "{Demystifying} {CLIP} {Data} for {BERT}"
-    # An accented capital must be protected by a group that does not start with a backslash.
-    assert latex_title("Étude") == "{{\\'E}tude}"
+def test_only_acronyms_and_mixed_case_words_are_protected_by_braces():
+    assert latex_title("Demystifying CLIP Data for BERT") == "Demystifying {CLIP} Data for {BERT}"
+    assert latex_title("iPhone ReLU GPT-4 3D Nets") == "{iPhone} {ReLU} {GPT-4} {3D} Nets"
+
+
+def test_math_in_titles_stays_math_and_backticks_print_as_backticks():
+    assert latex_title("Re$^3$Dial: Retrieve") == "{Re$^3$Dial:} Retrieve"
+    assert latex_title("Cost $\\mathcal{O}(n)$ here") == "Cost {$\\mathcal{O}(n)$} here"
+    # Math that could run a command is printed as text.
+    assert "\\input" not in latex_title("Bad $\\input{/etc/passwd}$")
+    assert "$" not in latex_title("Bad $^^5cinput{/etc/passwd}$").replace("\\$", "")
+    assert latex_title("`quoted'") == "{\\textasciigrave}quoted'"
+
+
+def test_accented_i_is_written_on_a_plain_i_for_biber():
+    assert latex_title("José García Ruïz") == "Jos{\\'e} Garc{\\'i}a Ru{\\\"i}z"
+
+
+def test_published_paper_is_an_article_with_journal_doi_and_eprint():
+    paper = make_paper(
+        "Deep Residual Learning",
+        authors=["Kaiming He"],
+        date="2016-06-01",
+        arxiv_id="1512.03385",
+        doi="10.1109/CVPR.2016.90",
+        journal_ref="Proc. CVPR 2016",
+        pages="770-778",
+    )
+    entry = parse(to_bibtex([paper])).entries[0]
+    assert entry.entry_type == "inproceedings"
+    assert entry["booktitle"] == "Proc. {CVPR} 2016".replace("{CVPR}", "CVPR")
+    assert (entry["doi"], entry["eprint"], entry["pages"]) == ("10.1109/CVPR.2016.90", "1512.03385", "770--778")
+    journal = make_paper("A Journal Paper", authors=["Ann Lee"], date="2020-01-01", venue="Nature", volume="5", doi="10.1038/x1")
+    entry = parse(to_bibtex([journal])).entries[0]
+    assert (entry.entry_type, entry["journal"], entry["volume"]) == ("article", "Nature", "5")
+
+
+def test_arxiv_paper_gets_arxivs_own_doi():
+    paper = make_paper("X", arxiv_id="2101.00001v2")
+    assert parse(to_bibtex([paper])).entries[0]["doi"] == "10.48550/arXiv.2101.00001"
+
+
+def test_guessed_year_is_marked_as_uncertain_and_left_out_of_the_key():
+    paper = make_paper("Guessed Things", authors=["Ann Lee"], date="2023-01-01", date_inferred=True)
+    entry = parse(to_bibtex([paper])).entries[0]
+    assert entry["year"] == "2023?"
+    assert entry.key == "leeguessedthings"
 
 
 def test_control_sequences_are_stripped():
     paper = make_paper("\x1b[31mRed\x1b[0m title\x07", authors=["\x1b]8;;http://x\x07Eve\x1b]8;;\x07 Doe"])
-    text = to_bibtex([paper], {})
+    text = to_bibtex([paper])
     assert "\x1b" not in text and "\x07" not in text
     entry = parse(text).entries[0]
     assert decoded(entry["title"]) == "Red title"
@@ -170,7 +229,7 @@ def test_control_sequences_are_stripped():
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_hostile_titles_round_trip_through_latex(title):
     paper = make_paper(title, authors=["Ann Lee"], date="2020-01-01")
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     expected = title.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
     got = decoded(entry["title"]).replace("\u201c", '"').replace("\u2019", "'")
     assert got == expected
@@ -189,7 +248,7 @@ def test_each_special_character_is_escaped(char):
 
 def test_unknown_characters_do_not_reach_latex():
     paper = make_paper("🦙 Llama meets 日本 text")
-    title = parse(to_bibtex([paper], {})).entries[0]["title"]
+    title = parse(to_bibtex([paper])).entries[0]["title"]
     assert title.isascii()
     assert "Llama meets" in decoded(title)
 
@@ -209,7 +268,7 @@ def test_keys_transliterate_letters_that_have_no_accent_to_strip():
 
 def test_decomposed_accents_become_latex_accents():
     paper = make_paper("Re\u0301sume\u0301 of Timothe\u0301e", authors=["Timothe\u0301e Darcet"])
-    entry = parse(to_bibtex([paper], {})).entries[0]
+    entry = parse(to_bibtex([paper])).entries[0]
     assert entry["author"] == "Timoth{\\'e}e Darcet"
     assert decoded(entry["title"]) == "Résumé of Timothée"
 
@@ -221,26 +280,26 @@ def test_colliding_keys_get_stable_suffixes_in_any_order():
     ]
     # Same first four non-stopword words: one base key for all three.
     assert len({base_key(p) for p in papers}) == 1
-    forward = assign_keys(papers)
-    backward = assign_keys(list(reversed(papers)))
+    forward = assign_keys(papers).keys
+    backward = assign_keys(list(reversed(papers))).keys
     assert forward == backward
     assert sorted(forward.values()) == [
         "smith2020deeplearningnetworksstudya",
         "smith2020deeplearningnetworksstudyb",
         "smith2020deeplearningnetworksstudyc",
     ]
-    parse(to_bibtex(papers, {}))
+    parse(to_bibtex(papers))
 
 
 def test_keys_avoid_existing_ones_case_insensitively():
     paper = make_paper("Graph Nets", authors=["Bo Li"], date="2019-01-01")
-    keys = assign_keys([paper], existing_keys={"LI2019GraphNets", "li2019graphnetsa"})
+    keys = assign_keys([paper], taken={"LI2019GraphNets", "li2019graphnetsa"}).keys
     assert keys[paper.id] == "li2019graphnetsb"
 
 
 def test_same_paper_twice_is_exported_once():
     paper = make_paper("Graph Nets", authors=["Bo Li"], date="2019-01-01")
-    assert len(parse(to_bibtex([paper, paper], {})).entries) == 1
+    assert len(parse(to_bibtex([paper, paper])).entries) == 1
 
 
 def test_bibtex_keys_in_reads_entry_keys_only():
@@ -265,7 +324,7 @@ def test_duplicate_check_in_this_file_would_catch_a_duplicate():
 
 
 def test_whole_corpus_parses_with_unique_keys_and_round_trips_titles(corpus):
-    text = to_bibtex(corpus, {})
+    text = to_bibtex(corpus)
     library = parse(text)
     assert len(library.entries) == len(corpus)
     by_key = {entry.key: entry for entry in library.entries}
@@ -304,7 +363,7 @@ def test_real_bibtex_and_pdflatex_accept_the_export_without_warnings(corpus, tmp
     ]
     hostile.append(make_paper("🦙 No authors at all, 日本", sources=[Source("odd_listing#1.txt", 1)]))
     papers = corpus + hostile
-    (tmp_path / "refs.bib").write_text(to_bibtex(papers, {}), encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(to_bibtex(papers), encoding="utf-8")
     (tmp_path / "doc.tex").write_text(DOCUMENT, encoding="utf-8")
     latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"]
 

@@ -174,12 +174,47 @@ def test_code_link_with_parentheses_stays_one_link():
     assert ("https://example.org/a_%28b%29", "code") in found
 
 
-def test_note_becomes_a_blockquote_with_its_lines_and_no_markup():
-    note = "# not a heading\n1. not a list\n    not code\n\n> not nested\n---\n<b>raw</b> *x*"
+def test_note_is_the_users_markdown_in_a_blockquote():
+    note = "Check the *ablation* and `code`.\n\n- first\n- second\n\nSee [the repo](https://github.com/a/b_c)."
     paper = make_paper("X")
     tokens = render(to_markdown([paper], {paper.id: Annotation(note=note)}, title="t", group_by="none"))
-    assert blockquotes(tokens) == [["# not a heading\n1. not a list\nnot code", "> not nested\n---\n<b>raw</b> *x*"]]
-    assert not [t for t in tokens if t.type in {"heading_open", "ordered_list_open", "code_block", "hr"} and t.level > 0]
+    types = [t.type for t in _walk(tokens)]
+    assert "em_open" in types and "code_inline" in types and types.count("list_item_open") == 3  # entry + 2
+    assert ("https://github.com/a/b_c", "the repo") in links(tokens)
+
+
+def test_note_cannot_hold_html_images_or_non_http_links():
+    note = "<b>raw</b> <script>x</script>\n![img](https://e.org/x.png) [bad](javascript:alert(1)) [rel](../x)\n[ref]: /url\n\\[undo](javascript:y)"
+    paper = make_paper("X")
+    tokens = render(to_markdown([paper], {paper.id: Annotation(note=note)}, title="t", group_by="none"))
+    # render() already asserts no HTML and no image; an image is left as a plain http link.
+    assert [href for href, _ in links(tokens)] == [paper_link(paper), "https://e.org/x.png"]
+    assert "<b>raw</b> <script>x</script>" in blockquotes(tokens)[0][0]
+
+
+def paper_link(paper: Paper) -> str:
+    return search_url(paper.title)
+
+
+def test_urls_in_abstracts_are_autolinks_without_escapes():
+    paper = make_paper("X", abstract="Code at https://github.com/x/vision_transformer. Data: https://e.org/a_b*c")
+    text = to_markdown([paper], {}, title="t", group_by="none", abstracts=True)
+    assert "<https://github.com/x/vision_transformer>." in text
+    hrefs = [href for href, _ in links(render(text))]
+    assert "https://github.com/x/vision_transformer" in hrefs and "https://e.org/a_b*c" in hrefs
+
+
+def test_group_by_tag_gives_the_full_entry_once():
+    paper = make_paper("X", abstract="An abstract.")
+    annotations = {paper.id: Annotation(tags=["a", "b", "c"], note="my note")}
+    text = to_markdown([paper], annotations, title="t", group_by="tag", abstracts=True)
+    assert text.count("An abstract.") == 1 and text.count("my note") == 1
+    assert text.count("- [X](") == 3
+
+
+def test_guessed_year_is_marked():
+    paper = make_paper("X", authors=["Ann Lee"], date="2023-01-01", date_inferred=True)
+    assert "Ann Lee · 2023?" in to_markdown([paper], {}, title="t", group_by="none")
 
 
 def test_abstracts_only_when_asked():
@@ -202,11 +237,10 @@ def test_control_sequences_are_stripped():
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_hostile_title_renders_as_its_own_text(title):
     paper = make_paper(title, arxiv_id="2101.00001")
-    annotations = {paper.id: Annotation(note=title, tags=["x_y"])}
+    annotations = {paper.id: Annotation(tags=["x_y"])}
     tokens = render(to_markdown([paper], annotations, title=title, group_by="none"))
     assert headings(tokens, "h1") == [title]
     assert links(tokens)[0] == ("https://arxiv.org/abs/2101.00001", title)
-    assert blockquotes(tokens) == [[title]]
     assert sum(t.type == "bullet_list_open" for t in tokens) == 1  # the title did not open a list
 
 

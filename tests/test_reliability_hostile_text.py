@@ -319,7 +319,7 @@ def test_exports_never_contain_control_characters_or_unsafe_links(title, authors
     )
     annotations = {paper.id: Annotation(note=note, tags=tags, star=True)}
     markdown = to_markdown([paper], annotations, title=title, group_by="tag", abstracts=True)
-    bibtex = to_bibtex([paper], annotations)
+    bibtex = to_bibtex([paper])
     assert dangerous_in(markdown) - {"\n"} == set(), repr(markdown)
     assert dangerous_in(bibtex) - {"\n"} == set(), repr(bibtex)
     assert all(is_safe_url(h) for h in _links(markdown))

@@ -7,6 +7,7 @@ from pathlib import Path
 import bibtexparser
 from textual.widgets import Input, RadioButton
 
+from readinglist.core.store import Store
 from readinglist.tui.screens.confirm import ConfirmScreen
 from readinglist.tui.screens.export import ExportDialog
 from tests.tui_helpers import make_app, settle
@@ -93,11 +94,36 @@ async def test_arrow_keys_choose_and_the_report_counts_right(tmp_path: Path) -> 
         await settle(pilot)
         await pilot.press("s")
         dialog = await _open_dialog(pilot)
-        await pilot.press("down")  # format: BibTeX -> Markdown
+        await pilot.press("down", "down", "down", "down")  # format: BibTeX -> ... -> Markdown
         await pilot.press("tab", "tab")  # past the scope group to the destination
-        await pilot.press("down")  # File -> Clipboard
+        await pilot.press("down", "down")  # New file -> Append -> Clipboard
         assert (dialog.format, dialog.scope, dialog.destination) == ("md", "starred", "clipboard")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.clipboard.startswith("# Reading list: starred papers")
         assert "Copied 1 paper as Markdown to the clipboard" in app.messages()
+
+
+async def test_append_from_the_dialog_skips_papers_already_in_the_file_and_keeps_keys(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path / "home")
+    target = tmp_path / "refs.bib"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        pid = app.main_screen.current.id
+        await _open_dialog(pilot, target)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        first = target.read_bytes()
+        key = app.library.paper(pid).citation_key
+        assert key and key in first.decode()
+        await pilot.press("j", "s")
+        dialog = await _open_dialog(pilot, target)
+        dialog.query_one("#append", RadioButton).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert any("Appended 1 paper as BibTeX" in m and "skipped 1 paper already in it" in m for m in app.messages()), app.messages()
+    text = target.read_bytes()
+    assert text.startswith(first) and text.count(b"@") == 2
+    assert Store.open(tmp_path / "home").paper(pid).citation_key == key  # stored: the next export reuses it

@@ -21,6 +21,7 @@ from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Pap
 from readinglist.core.scope import Scope
 
 if TYPE_CHECKING:
+    from readinglist.core.export import ExportOptions
     from readinglist.core.index import SearchIndex
     from readinglist.core.query import Query
     from readinglist.core.store import Store
@@ -284,6 +285,30 @@ class Library:
                     self._index.update_paper(updated)
                 changes.papers.add(paper.id)
         return changes
+
+    # --- export -----------------------------------------------------------------------
+
+    def export(self, fmt: str, papers: Sequence[Paper], options: ExportOptions, *, path: Path | None = None, force: bool = False, append: bool = False):
+        """Render ``papers`` (to ``path`` when given); keys assigned now are kept.
+
+        A citation key is assigned once, at a paper's first export, stored with
+        the paper and never changed by itself, so citations in a draft keep working.
+        Returns the export's ``Rendered`` (text) or ``FileReport`` (file).
+        """
+        from dataclasses import replace
+
+        from readinglist.core import export
+
+        taken = frozenset(p.citation_key for p in self._papers if p.citation_key)
+        options = replace(options, taken_keys=options.taken_keys | taken)
+        if path is None:
+            result = export.render(fmt, papers, self._annotations, options)
+        else:
+            result = export.export_to_file(fmt, papers, path, self._annotations, options, force=force, append=append)
+        if result.new_keys:
+            self.store.update_papers({pid: {"citation_key": key} for pid, key in result.new_keys.items()})
+            self.reload_papers(result.new_keys)
+        return result
 
     def backup(self) -> None:
         """Keep a copy of the annotations (at launch, every so often, at exit)."""

@@ -11,11 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from readinglist.core.errors import UserError
 from readinglist.tui.screens.confirm import ConfirmScreen
 
+
+
+FORMAT_LABELS = {"bib": "BibTeX", "biblatex": "biblatex", "csl": "CSL-JSON", "ris": "RIS", "md": "Markdown"}
+SUFFIXES = {"bib": ".bib", "biblatex": ".bib", "csl": ".json", "ris": ".ris", "md": ".md"}
 
 
 class ChoiceSet(RadioSet):
@@ -39,10 +43,11 @@ class ChoiceSet(RadioSet):
 class ExportRequest:
     """What the user chose: ``path`` None means the clipboard."""
 
-    format: str  # "bib" or "md"
+    format: str  # one of FORMAT_LABELS
     scope: str  # "selected", "starred" or "filtered"
     path: Path | None
     force: bool = False  # the user agreed to replace the file
+    append: bool = False  # add to the file, skipping papers already in it
 
 
 class ExportDialog(ModalScreen[str | None]):
@@ -70,18 +75,18 @@ class ExportDialog(ModalScreen[str | None]):
             yield Static(Text("Export", style="bold"), classes="dialog-title")
             with Horizontal(classes="export-row"):
                 with ChoiceSet(id="format"):
-                    yield RadioButton("BibTeX", value=True, id="bib")
-                    yield RadioButton("Markdown", id="md")
+                    for fmt, label in FORMAT_LABELS.items():
+                        yield RadioButton(label, value=fmt == "bib", id=fmt)
                 with ChoiceSet(id="scope"):
                     if selected:
                         yield RadioButton(f"Selected ({selected})", value=True, id="selected")
                     yield RadioButton(f"Starred ({starred})", value=not selected, id="starred")
-                    yield RadioButton(f"Filtered ({shown})", id="filtered")
+                    yield RadioButton(f"Shown ({shown})", id="filtered")
                 with ChoiceSet(id="destination"):
-                    yield RadioButton("File", value=True, id="file")
+                    yield RadioButton("New file", value=True, id="file")
+                    yield RadioButton("Append to file", id="append")
                     yield RadioButton("Clipboard", id="clipboard")
-            yield Label("File")
-            yield Input(str(self.default_path), id="path")
+            yield Input(str(self.default_path), id="path", placeholder="file name")
             yield Static(
                 Text("↑↓ choose · tab next group · ctrl+s export · escape cancel", style="dim"), classes="dialog-help"
             )
@@ -95,10 +100,9 @@ class ExportDialog(ModalScreen[str | None]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "format":
             path = self.query_one("#path", Input)
-            suffix = ".md" if self.format == "md" else ".bib"
             current = Path(path.value)
-            if current.suffix in (".md", ".bib"):
-                path.value = str(current.with_suffix(suffix))
+            if current.suffix in SUFFIXES.values():
+                path.value = str(current.with_suffix(SUFFIXES[self.format]))
         if event.radio_set.id == "destination":
             self.query_one("#path", Input).disabled = self.destination == "clipboard"
 
@@ -140,6 +144,9 @@ class ExportDialog(ModalScreen[str | None]):
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         if not path.name:
             self.notify("Give a file name", severity="warning")
+            return
+        if self.destination == "append":
+            self._run(ExportRequest(self.format, self.scope, path, append=True))
             return
         request = ExportRequest(self.format, self.scope, path)
         if path.exists() and not path.is_dir():

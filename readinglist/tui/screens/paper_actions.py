@@ -243,21 +243,26 @@ class PaperActions:
 
     def _export(self, request: ExportRequest) -> str:
         """Render and deliver an export; raises UserError when it cannot be written."""
-        from readinglist.core import export
+        from readinglist.core.export import ExportOptions
+        from readinglist.tui.screens.export import FORMAT_LABELS
 
         scope = self._export_scopes()[request.scope]
         papers = self.library.select(scope)
-        if request.format == "md":
-            text = export.to_markdown(papers, self.library.annotations, title=scope.title, group_by="status")
-        else:
-            text = export.to_bibtex(papers)
-        kind = "BibTeX" if request.format == "bib" else "Markdown"
-        count = _papers(len(papers))
+        options = ExportOptions(title=scope.title, group_by="status")
+        kind = FORMAT_LABELS[request.format]
         if request.path is None:
-            self.copy_text(text)
-            return f"Copied {count} as {kind} to the clipboard"
-        export.write_export(request.path, text, force=request.force)
-        return f"Exported {count} as {kind} to {request.path}"
+            rendered = self.library.export(request.format, papers, options)
+            self.copy_text(rendered.text)
+            report, warnings = f"Copied {_papers(len(papers))} as {kind} to the clipboard", rendered.warnings
+        else:
+            written = self.library.export(request.format, papers, options, path=request.path, force=request.force, append=request.append)
+            verb = "Appended" if request.append else "Exported"
+            report, warnings = f"{verb} {_papers(len(written.written))} as {kind} to {request.path}", written.warnings
+            if written.skipped:
+                report += f"; skipped {_papers(len(written.skipped))} already in it"
+        for warning in warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        return report
 
     # --- resolving -------------------------------------------------------------------
 

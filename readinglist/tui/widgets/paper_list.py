@@ -98,7 +98,7 @@ class PaperList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="A page up"),
         Binding("home,g", "top", "Top", show=False, id="list.top", tooltip="First paper"),
         Binding("end,G", "bottom", "Bottom", show=False, id="list.bottom", tooltip="Last paper"),
-        Binding("space", "toggle_selected", "Select", id="list.select", tooltip="Select or unselect the paper and move on"),
+        Binding("space", "toggle_selected", "Select", show=False, id="list.select", tooltip="Select or unselect the paper and move on"),
         Binding("shift+down", "extend(1)", "Extend down", show=False, id="list.extend_down", tooltip="Extend the selection down"),
         Binding("shift+up", "extend(-1)", "Extend up", show=False, id="list.extend_up", tooltip="Extend the selection up"),
         Binding("ctrl+a", "select_all", "Select all", show=False, id="list.select_all", tooltip="Select every paper the filter shows"),
