@@ -226,3 +226,66 @@ class FakeFeeds:
             pool = [ENTRIES[i] for i in self.backfill]
             return 200, atom(pool[start : start + size], len(pool), start), {}
         return 404, b"not found", {}
+
+
+class LoopbackFeeds:
+    """``FakeFeeds`` behind a real HTTP server on 127.0.0.1 (for the CLI and subprocesses).
+
+    ``in_flight`` records, for each arXiv request (API or RSS), how many were
+    being answered at once: arXiv allows one connection at a time.
+    """
+
+    def __init__(self, fake: FakeFeeds | None = None, *, slow: float = 0.0) -> None:
+        import http.server
+
+        self.fake = fake or FakeFeeds()
+        self.slow = slow
+        self.busy = 0
+        self.overlap = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                arxiv = self.path.split("/")[1] in ("arxiv", "rss")
+                with outer.fake.lock:
+                    outer.busy += arxiv
+                    outer.overlap = max(outer.overlap, outer.busy)
+                try:
+                    time.sleep(outer.slow)
+                    status, body, headers = outer.fake.answer(f"http://127.0.0.1{self.path}")
+                finally:
+                    with outer.fake.lock:
+                        outer.busy -= arxiv
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "READINGLIST_ARXIV_API": f"{self.base}/arxiv/api/query",
+            "READINGLIST_HF_API": f"{self.base}/hf/api",
+            "READINGLIST_ARXIV_RSS": f"{self.base}/rss/rss",
+        }
+
+    def __enter__(self) -> LoopbackFeeds:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
