@@ -58,3 +58,15 @@ def test_config_section_is_checked() -> None:
         load_feeds_config({"arxiv": 3})
     with pytest.raises(UserError, match="in the future"):
         plans(date=TODAY + dt.timedelta(days=1))
+
+
+def test_importing_the_feeds_and_the_fetch_command_loads_neither_httpx_nor_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, readinglist.core.feeds.run, readinglist.cli.fetch;"
+        "print(sorted(m for m in ('httpx', 'textual') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
