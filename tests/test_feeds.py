@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.feeds_fakes import DAY, FakeFeeds, hf_item
+from tests.test_enrich_client import FakeTime
 from readinglist.core.enrich.client import Limiter, PoliteClient
 from readinglist.core.enrich.settings import EnrichSettings
 from readinglist.core.errors import UserError
@@ -33,19 +34,6 @@ SETTINGS = EnrichSettings(
     retries=1,
 )
 CONFIG = FeedsConfig(hf_daily=True, arxiv=("cs.CV",), hf_page_size=2, arxiv_page_size=2)
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 def client_for(fake: FakeFeeds, *, down: tuple[str, ...] = (), clock: FakeTime | None = None) -> PoliteClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -14,7 +15,7 @@ import pytest
 
 from readinglist.cli import main
 from readinglist.core.store import Store
-from tests.feeds_fakes import FakeFeeds, LoopbackFeeds
+from tests.feeds_fakes import DEFAULT_HF_DAY, FakeFeeds, LoopbackFeeds
 
 DELAY = 0.25
 FEEDS = '[feeds]\nhf_daily = true\narxiv = ["cs.CV"]\nhf_page_size = 2\narxiv_page_size = 2\n'
@@ -126,9 +127,10 @@ def test_offline_is_one_line_exit_1_and_nothing_changed(tmp_path: Path, config: 
 def test_a_whole_fetch_keeps_arxivs_pace_and_one_connection(tmp_path: Path, config: Path) -> None:
     """RSS, a paged API backfill and the id look-ups all count against arXiv's one limit."""
     home = tmp_path / "home"
-    with LoopbackFeeds(FakeFeeds(), slow=0.05) as feeds:
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    with LoopbackFeeds(FakeFeeds(hf_days={today: list(DEFAULT_HF_DAY)}), slow=0.05) as feeds:
         result = subprocess.run(
-            [sys.executable, "-m", "readinglist", "fetch", "--since", "2026-11-24"],
+            [sys.executable, "-m", "readinglist", "fetch", "--days", "3"],
             capture_output=True, text=True, env=_env(feeds, home, config), timeout=120,
         )
         log = list(feeds.fake.log)

@@ -62,7 +62,7 @@ class FetchReport:
 
     def lines(self) -> list[str]:
         """The end-of-fetch report, plain text (titles are untrusted: never markup)."""
-        verb = "would add" if self.dry_run else "added"
+        add, merge = ("would add", "would merge") if self.dry_run else ("added", "merged")
         head = "Fetch cancelled" if self.cancelled else ("Dry run" if self.dry_run else "Fetch done")
         out = [f"{head}: {self.requests} requests."]
         for s in self.sources:
@@ -71,7 +71,7 @@ class FetchReport:
             if s.day and "latest" in s.requested:
                 days = days.replace("latest", f"latest ({s.day})")
             out.append(
-                f"  {what} [{days}]: fetched {s.fetched}, {verb} {s.added}, merged {s.merged}, skipped {s.skipped}"
+                f"  {what} [{days}]: fetched {s.fetched}, {add} {s.added}, {merge} {s.merged}, skipped {s.skipped}"
             )
             out += [f"    failed: {e}" for e in s.errors]
         if self.dry_run and self.new_papers:
