@@ -253,3 +253,37 @@ def test_the_report_as_json_has_the_per_source_counts(store: Store) -> None:
     data = json.loads(json.dumps(report.to_dict()))
     assert [s["source"] for s in data["sources"]] == ["hf", "arxiv"]
     assert set(data["sources"][0]) >= {"requested", "fetched", "added", "merged", "skipped", "errors"}
+
+
+def test_a_paper_known_by_its_arxiv_id_under_another_title_is_merged_not_duplicated(store: Store) -> None:
+    from readinglist.core.model import Paper
+
+    # Resolved earlier by a close title match: the listing's title differs from arXiv's.
+    known = Paper(id=paper_id("Token merging, revisited!!"), title="Token merging, revisited!!", arxiv_id="2611.10002")
+    store.add_papers([known])
+    count = len(store.papers())
+    fetch(store, FakeFeeds(), source="arxiv")
+    assert len(store.papers()) == count + 1  # only the new paper 2611.10001
+    merged = store.paper(known.id)
+    assert merged is not None and merged.listed == DAY and merged.categories == ["cs.CL", "cs.CV"]
+
+
+def test_cancel_keeps_the_sources_already_fetched_and_reports_progress(store: Store) -> None:
+    import threading
+
+    cancel = threading.Event()
+    seen: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def progress(info: Any) -> None:
+        seen.append((info.source, info.message, info.written))
+        if info.source == "arxiv":
+            cancel.set()  # stop as the arXiv part begins
+
+    fake = FakeFeeds()
+    plan = make_plan(CONFIG, {}, today=NOW.date())
+    report = run_fetch(store, plan, SETTINGS, client=client_for(fake), progress=progress, cancel=cancel, now=NOW)
+    assert report.cancelled
+    assert not fake.requests("rss")
+    assert by_arxiv(store, "2611.10003").listed == DAY  # Hugging Face's papers were saved
+    assert any(written for _, _, written in seen)  # the app learns which rows to refresh
+    assert load_state(store.home).last_success() == {"hf": NOW.date()}
