@@ -287,3 +287,11 @@ def test_cancel_keeps_the_sources_already_fetched_and_reports_progress(store: St
     assert by_arxiv(store, "2611.10003").listed == DAY  # Hugging Face's papers were saved
     assert any(written for _, _, written in seen)  # the app learns which rows to refresh
     assert load_state(store.home).last_success() == {"hf": NOW.date()}
+
+
+def test_a_hugging_face_outage_stops_after_a_few_days_instead_of_asking_every_day(store: Store) -> None:
+    fake = FakeFeeds(hf_status=503)
+    report = fetch(store, fake, source="hf", since=dt.date(2026, 11, 1))
+    hf = source(report, "hf")
+    assert len(fake.requests("hf")) == 3 * 2  # three days (the default limit), two attempts each
+    assert hf.errors[-1] == "stopped after 3 days failed in a row"

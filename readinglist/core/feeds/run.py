@@ -155,7 +155,11 @@ class _Fetch:
 
     def _hf(self, plan: SourcePlan, rep: SourceReport) -> list[FeedItem]:
         items: list[FeedItem] = []
+        failures_in_row = 0
         for day in plan.days or (None,):
+            if failures_in_row >= max(1, self.settings.max_consecutive_failures):
+                rep.errors.append(f"stopped after {failures_in_row} days failed in a row")
+                break
             label = day.isoformat() if day else "latest"
             key = f"hf|{self.settings.hf_api}|{label}|{plan.page_size}"
             found = self._cached(key, day)
@@ -171,8 +175,10 @@ class _Fetch:
                     )
                 except FetchError as exc:
                     rep.errors.append(f"Hugging Face {label}: {exc}")
+                    failures_in_row += 1
                     continue
                 self._remember(key, found)
+            failures_in_row = 0
             items += found
             days = [i.listed for i in found if i.listed]
             rep.day = max([rep.day or "", *days]) or rep.day
