@@ -256,7 +256,7 @@ class _Fetch:
                 continue  # the library already knows: no request for it
             cached = None if self.refresh else self.lookups.ids.get(item.arxiv_id)
             if cached and isinstance(cached.get("entry"), dict):
-                arxiv_backfill.complete(item, arxiv_backfill.item_from_entry(ArxivEntry.from_dict(cached["entry"]), item.source))
+                arxiv_backfill.complete(item, arxiv_backfill.item_from_entry(ArxivEntry.from_dict(cached["entry"]), "arxiv"))
                 continue
             todo.setdefault(item.arxiv_id, []).append(item)
         if not todo:
