@@ -19,6 +19,14 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_request_limiter() -> None:
+    """The process-wide spacing must not carry one test's requests into the next."""
+    from readinglist.core.enrich.client import LIMITER
+
+    LIMITER.reset()
+
+
 @pytest.fixture
 def seeds() -> list[Path]:
     return sorted(SEEDS.glob("*.txt"))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from readinglist import __version__
-from readinglist.core.enrich.client import Cancelled, FetchError, OfflineError, PoliteClient, parse_retry_after
+from readinglist.core.enrich.client import Cancelled, FetchError, Limiter, OfflineError, PoliteClient, parse_retry_after
 from readinglist.core.enrich.settings import EnrichSettings, load_settings
 from readinglist.core.errors import UserError
 
@@ -271,3 +271,50 @@ def test_a_connect_timeout_on_the_first_request_also_means_offline() -> None:
     with pytest.raises(OfflineError):
         client.get("arxiv", URL)
     assert len(client.requests) == 1
+
+
+# --- one limiter per service for the whole process ------------------------
+
+
+def test_two_clients_of_one_process_share_arxivs_spacing() -> None:
+    """Enrichment and a fetch running side by side still space their arXiv requests."""
+    fake = FakeTime()
+    limiter = Limiter()
+    settings = EnrichSettings(arxiv_delay=3.0)
+    transport = httpx.MockTransport(lambda r: httpx.Response(200))
+    first = PoliteClient(settings, transport=transport, clock=fake.clock, sleep=fake.sleep, limiter=limiter)
+    second = PoliteClient(settings, transport=transport, clock=fake.clock, sleep=fake.sleep, limiter=limiter)
+    first.get("arxiv", URL)
+    second.get("arxiv", URL)
+    second.get("hf", "https://hf.example.org/api/daily_papers")
+    assert fake.sleeps == [3.0]
+
+
+def test_clients_on_the_real_clock_share_the_process_limiter_across_threads() -> None:
+    settings = EnrichSettings(arxiv_delay=0.3)
+    in_flight: list[int] = []
+    overlaps: list[int] = []
+    ends: list[tuple[float, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        in_flight.append(1)
+        overlaps.append(len(in_flight))
+        started = time.monotonic()
+        time.sleep(0.05)
+        in_flight.pop()
+        ends.append((started, time.monotonic()))
+        return httpx.Response(200)
+
+    def work() -> None:
+        with PoliteClient(settings, transport=httpx.MockTransport(handler)) as client:
+            client.get("arxiv", URL)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert max(overlaps) == 1  # never two arXiv requests at once
+    ends.sort()
+    gaps = [b_start - a_end for (_, a_end), (b_start, _) in zip(ends, ends[1:])]
+    assert len(gaps) == 2 and min(gaps) >= 0.29, gaps

@@ -70,7 +70,7 @@ class Context:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from readinglist.cli import doctor, enrich, export, papers
+    from readinglist.cli import doctor, enrich, export, fetch, papers
 
     parser = argparse.ArgumentParser(
         prog="readinglist",
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     add_common_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (papers, export, enrich, doctor):
+    for module in (papers, export, enrich, fetch, doctor):
         module.register(sub)
     return parser
 

@@ -1,7 +1,9 @@
 """Polite HTTP: a User-Agent, per-service spacing, bounded retries, a size cap.
 
-All requests of a run go through one ``PoliteClient`` and are made one after
-another, so there is never more than one connection open to a service.
+arXiv's terms (one request every 3 s, one connection at a time) hold for
+everything a user runs, not for one run. So the spacing and the "one at a
+time" lock live in a process-wide ``Limiter`` keyed by service, shared by
+every ``PoliteClient`` (enrichment, add, fetch; CLI or app worker threads).
 httpx is imported only when the first request is made: the app's start-up
 must not pay for it.
 """
@@ -74,11 +76,55 @@ class Canceller:
         return self.is_set()
 
 
+class _Gate:
+    """One service's turn-taking: a lock held for the length of a request, and
+    the time its last answer ended."""
+
+    __slots__ = ("lock", "last_end")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last_end: float | None = None
+
+
+class Limiter:
+    """Per-service spacing and exclusion, for every client that shares it.
+
+    Times are those of the clients' clock: clients sharing a limiter must
+    share a clock too (``PoliteClient`` gives a client with its own clock its
+    own limiter).
+    """
+
+    def __init__(self) -> None:
+        self._gates: dict[str, _Gate] = {}
+        self._guard = threading.Lock()
+
+    def gate(self, service: str) -> _Gate:
+        with self._guard:
+            gate = self._gates.get(service)
+            if gate is None:
+                gate = self._gates[service] = _Gate()
+            return gate
+
+    def last_end(self, service: str) -> float | None:
+        return self.gate(service).last_end
+
+    def reset(self) -> None:
+        """Forget every service's last request (tests start from a clean slate)."""
+        with self._guard:
+            self._gates.clear()
+
+
+LIMITER = Limiter()  # the process's: every client on the real clock uses it
+
+
 class PoliteClient:
     """GET with the manners every public API asks for.
 
     ``transport`` lets tests use ``httpx.MockTransport``; ``clock`` and
-    ``sleep`` let them check spacing and backoff without waiting.
+    ``sleep`` let them check spacing and backoff without waiting. A client
+    on the real clock shares the process-wide ``LIMITER`` unless given
+    another ``limiter``; one with an injected clock gets a private one.
     """
 
     def __init__(
@@ -89,6 +135,7 @@ class PoliteClient:
         cancel: CancelLike = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.canceller = cancel if isinstance(cancel, Canceller) else Canceller(cancel)
@@ -96,7 +143,9 @@ class PoliteClient:
         self._clock = clock
         self._sleep = sleep
         self._http: httpx.Client | None = None
-        self._last_end: dict[str, float] = {}
+        if limiter is None:
+            limiter = LIMITER if clock is time.monotonic else Limiter()
+        self.limiter = limiter
         self._connected = False  # once one request got through, "offline" no longer applies
         self.requests: list[tuple[str, float]] = []  # (service, start time): for summaries and tests
         self.delays = {"arxiv": settings.arxiv_delay, "hf": settings.hf_delay, "s2": settings.s2_delay, "doi": settings.doi_delay}
@@ -127,14 +176,16 @@ class PoliteClient:
 
         attempts = self.settings.retries + 1
         reason = "no attempt made"
+        gate = self.limiter.gate(service)
         for attempt in range(attempts):
-            self._wait_turn(service)
             retry_after: float | None = None
+            self._acquire(gate)
             try:
+                self._wait_turn(service, gate)
                 try:
                     reply = self._fetch(url, params)
                 finally:
-                    self._last_end[service] = self._clock()
+                    gate.last_end = self._clock()
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if not self._connected:
                     host = urlsplit(url).hostname or url
@@ -152,17 +203,25 @@ class PoliteClient:
                 retry_after = parse_retry_after(reply.headers.get("retry-after"))
                 if retry_after is not None and retry_after > self.settings.max_retry_after:
                     raise FetchError(f"{reason}: the service asks to wait {retry_after:.0f} s")
+            finally:
+                gate.lock.release()
             if attempt + 1 < attempts:
                 backoff = self.settings.backoff * (2**attempt)
                 self._pause(max(backoff, retry_after or 0.0))
         raise FetchError(f"{reason} ({attempts} attempts)" if attempts > 1 else reason)
 
-    def _wait_turn(self, service: str) -> None:
+    def _acquire(self, gate: _Gate) -> None:
+        """Wait for the service to be free (another thread may be using it)."""
+        while not gate.lock.acquire(timeout=0.05):
+            if self.canceller.is_set():
+                raise Cancelled
+
+    def _wait_turn(self, service: str, gate: _Gate) -> None:
         if self.canceller.is_set():
             raise Cancelled
         # Counted from the end of the previous answer, not its start: then
         # the server sees the gap whatever the connection set-up costs.
-        last = self._last_end.get(service)
+        last = gate.last_end
         if last is not None:
             self._pause(last + self.delays.get(service, 0.0) - self._clock())
         self.requests.append((service, self._clock()))
