@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, BACKUPS_KEPT, CORPUS_FILE, Store
+from readinglist.core.backups import KEEP_RECENT
+from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, Store
 from tests.tui_helpers import make_app, settle
 
 HELPER = Path(__file__).with_name("reliability_writer.py")
@@ -152,25 +153,27 @@ def test_two_damaged_files_in_quick_succession_are_both_kept(home: Path) -> None
     assert kept == [b"first damage", b"second damage"]
 
 
-def test_backups_rotate_keeping_the_newest(home: Path) -> None:
+def test_backups_rotate_keeping_the_newest_and_the_state_from_before_a_burst(home: Path) -> None:
     pid = ids_of(home)[0]
-    for n in range(BACKUPS_KEPT + 2):
+    before_burst = Store(home).backups()[-1].read_bytes()
+    for n in range(KEEP_RECENT + 4):
         ok(cli(home, "note", pid, f"version {n}"))
     listed = ok(cli(home, "doctor", "--list-backups")).split()
-    assert len(listed) == BACKUPS_KEPT
+    assert len(listed) == KEEP_RECENT + 1  # the newest, and the oldest of this 10-minute slot
     assert listed == sorted(listed, reverse=True)  # newest first
     newest = json.loads(Path(listed[0]).read_text())["annotations"][pid]["note"]
-    assert newest == f"version {BACKUPS_KEPT}"  # taken when the last command opened the store
+    assert newest == f"version {KEEP_RECENT + 2}"  # taken when the last command opened the store
+    assert Path(listed[-1]).read_bytes() == before_burst
 
 
 def test_doctor_removes_temporary_files_of_killed_writes_but_not_a_backup_being_written(home: Path) -> None:
-    dead = [home / ".annotations.json.k1ll3d.tmp", home / ".corpus.json.x7y8z9.tmp"]
+    dead = [home / ".annotations.json.rl-k1ll3d00.tmp", home / ".corpus.json.rl-x7y8z900.tmp"]
     for path in dead:
         path.write_bytes(b'{"half": "writ')
-    old_backup_tmp = home / BACKUP_DIR / ".annotations-20200101T000000000000Z.json.abc.tmp"
+    old_backup_tmp = home / BACKUP_DIR / ".annotations-00000001-20200101T000000Z.json.rl-abcdefgh.tmp"
     old_backup_tmp.write_bytes(b"{")
     os.utime(old_backup_tmp, (time.time() - 3600, time.time() - 3600))
-    young_backup_tmp = home / BACKUP_DIR / ".annotations-20990101T000000000000Z.json.def.tmp"
+    young_backup_tmp = home / BACKUP_DIR / ".annotations-00000002-20990101T000000Z.json.rl-defghijk.tmp"
     young_backup_tmp.write_bytes(b"{")  # may be a backup another process is writing right now
     out = ok(cli(home, "doctor"))
     assert "removed 3 temporary files left by interrupted writes" in out
