@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (papers, export, enrich, doctor):
         module.register(sub)
+    from readinglist.cli import history; history.register(sub)  # noqa: E702 - one line to merge
     return parser
 
 
@@ -94,6 +95,15 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    bad = next((arg for arg in argv if not _is_utf8(arg)), None)
+    if bad is not None:
+        # Python hands undecodable bytes over as lone surrogates, which fail
+        # later, deep inside, as a TypeError: stop them at the door.
+        from readinglist.cli.jsonout import shown
+
+        sys.stderr.write(f"readinglist: error: the argument {shown(bad)!r} is not valid UTF-8; nothing was changed\n")
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(args)
@@ -114,6 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return 0
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def launch_tui(ctx: Context) -> int:

@@ -9,7 +9,7 @@ appending leaves at most a torn last line: it is ignored on read, and the
 next append starts on a fresh line so it never glues onto the fragment.
 
 Compaction moves old entries, never drops them: when the journal passes
-``COMPACT_AT`` bytes, all but the newest ``KEEP_BYTES`` of it are appended to
+``COMPACT_AT`` bytes, all but the newest quarter of that are appended to
 ``journal-archive.jsonl.gz`` (one gzip member per compaction) and the
 journal is rewritten with the rest, both atomically. A kill between the two
 leaves entries in both files; reads drop the duplicates by entry id.
@@ -35,8 +35,7 @@ from readinglist.core.fileio import atomic_write_bytes
 
 JOURNAL_FILE = "journal.jsonl"
 ARCHIVE_FILE = "journal-archive.jsonl.gz"
-COMPACT_AT = 4_000_000
-KEEP_BYTES = 1_000_000
+COMPACT_AT = 4_000_000  # the journal itself stays under this; the rest is archived
 # The annotation fields a journal entry can restore.
 ANNOTATION_FIELDS = ("star", "status", "tags", "note")
 ABORTED = "*aborted*"  # field of the entry saying a journaled group was not written
@@ -218,9 +217,10 @@ class Journal:
 
     # --- compaction ------------------------------------------------------
 
-    def compact(self, keep_bytes: int = KEEP_BYTES) -> int:
-        """Move all but the newest ``keep_bytes`` of whole groups to the archive;
-        returns how many lines moved."""
+    def compact(self, keep_bytes: int | None = None) -> int:
+        """Move all but the newest ``keep_bytes`` (default: a quarter of
+        ``COMPACT_AT``) of whole groups to the archive; returns how many lines moved."""
+        keep_bytes = COMPACT_AT // 4 if keep_bytes is None else keep_bytes
         try:
             lines = [line for line in self.path.read_bytes().splitlines() if Entry.from_json(line) is not None]
         except FileNotFoundError:
