@@ -239,3 +239,50 @@ def test_a_missing_annotations_file_is_not_silently_replaced_while_backups_hold_
     message = one_line_error(cli(home, "list"))
     assert "doctor --restore" in message
     assert not (home / ANNOTATIONS_FILE).exists()
+
+
+def test_generations_spread_over_time_and_stay_bounded(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from readinglist.core.backups import Backup, kept
+
+    # The rotation rule alone, without files: forty days of a backup every ten minutes.
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    backups: list[Backup] = []
+    now = start
+    for n in range(40 * 24 * 6):
+        now = start + dt.timedelta(minutes=10 * n)
+        backups.insert(0, Backup(tmp_path / f"b{n}", n + 1, now))
+        keep = kept(backups, now)
+        backups = [b for b in backups if b.path in keep]
+    assert len(backups) <= 87
+    ages = sorted((now - b.time).total_seconds() / 86400 for b in backups if b.time)
+    assert ages[0] < 0.01  # the newest state
+    assert any(0.9 < a < 1.2 for a in ages)  # about a day ago
+    assert sum(1 for a in ages if 1.5 < a < 31) >= 25  # one a day for the month
+
+
+def test_a_backup_written_with_the_clock_ahead_neither_sorts_first_nor_evicts_new_ones(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from readinglist.core.backups import list_backups, take_backup
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    take_backup(tmp_path, b"from the future", now=now + dt.timedelta(days=400))
+    for n in range(20):
+        take_backup(tmp_path, f"today {n}".encode(), now=now + dt.timedelta(seconds=n))
+    kept = list_backups(tmp_path)
+    assert kept[0].path.read_bytes() == b"today 19"  # ordered by sequence, not by the clock
+    assert {b.path.read_bytes() for b in kept[:KEEP_RECENT]} == {f"today {n}".encode() for n in range(12, 20)}
+
+
+def test_restore_without_a_name_takes_the_newest_backup_that_differs_and_says_which(home: Path) -> None:
+    target = home / ANNOTATIONS_FILE
+    ok(cli(home, "list"))  # its backup holds the current file
+    newest = Store(home).backups()[0]
+    assert newest.read_bytes() == target.read_bytes()  # the last command's backup equals the file
+    out = ok(cli(home, "doctor", "--restore"))
+    used = out.split("restored annotations from ")[1].splitlines()[0]
+    assert Path(used) != newest and Path(used).read_bytes() != newest.read_bytes()
+    listed = [Path(p).name for p in ok(cli(home, "doctor", "--list-backups")).split()]
+    ok(cli(home, "doctor", "--restore", listed[-1]))  # a name as doctor lists it
