@@ -153,3 +153,16 @@ def test_doctor_rebuilds_lost_annotations_from_the_last_backup_plus_the_journal(
     assert store.annotation(a).star and store.annotation(b).note == "only in the journal and the file"
     assert store.annotation(c).tags == ["after-the-last-backup"]
     assert any(p.name.startswith("annotations.json.damaged-") for p in home.iterdir())
+
+
+def test_a_change_journaled_by_a_writer_killed_before_writing_it_is_left_out(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b, _ = ids(home)
+    run(capsys, "star", a)
+    # What a writer killed between its journal append and its file write leaves:
+    Journal(home).append([Change(b, "note", "", "never saved")])
+    store = Store.open(home, backup=False)
+    assert store.annotation(b).note == ""
+    assert [e.pid for e in store.journal.read()] == [a]
+    replayed = rebuild_annotations({}, store.journal.read())
+    assert b not in replayed and replayed[a]["star"] is True
+    assert "never saved" not in run(capsys, "log")[1]

@@ -41,17 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_log(args: argparse.Namespace, ctx: Context) -> int:
     from readinglist.cli.jsonout import dumps
-    from readinglist.core.journal import aborted_groups
 
     store = ctx.store()
     pid = store.resolve_id(args.id) if args.id else None
     entries = store.journal.read()
-    aborted = aborted_groups(entries)
     rows = [
         (n, e)
         for n, e in enumerate(entries, 1)
         if not e.field.startswith("*")
-        and e.group not in aborted
         and (pid is None or e.pid == pid)
         and (args.since is None or e.time >= args.since)
     ]
@@ -93,8 +90,6 @@ def _value(value: Any) -> str:
 
 
 def run_undo(args: argparse.Namespace, ctx: Context) -> int:
-    from readinglist.core.journal import aborted_groups
-
     store = ctx.store()
     if args.to is not None:
         return _back_to(args.to, ctx)
@@ -102,7 +97,7 @@ def run_undo(args: argparse.Namespace, ctx: Context) -> int:
         raise UserError("say how many changes to undo: a number of 1 or more")
     entries = store.journal.read()
     undone_already = {e.undoes for e in entries if e.undoes}
-    skip = aborted_groups(entries) | undone_already
+    skip = undone_already
     groups: list[str] = []
     for e in reversed(entries):
         if e.process == "cli" and not e.undoes and e.group not in skip and e.group not in groups and not e.field.startswith("*"):

@@ -17,7 +17,7 @@ from tinydb.table import Document
 
 from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UnknownPaper, UserError
-from readinglist.core.journal import ANNOTATION_FIELDS, Change, Journal, aborted_groups, new_group
+from readinglist.core.journal import ANNOTATION_FIELDS, Change, Journal, new_group
 from readinglist.core.model import STATUSES, Annotation
 from readinglist.core.validate import MAX_NOTE_CHARS, check_annotations
 
@@ -118,13 +118,12 @@ class AnnotationsMixin:
                 for name in ANNOTATION_FIELDS
                 if getattr(before, name) != getattr(annotation, name)
             ]
-            group = group or new_group()
-            self.journal.append(changes, group)
+            self._settle_journal()
+            entries = self.journal.append(changes, group or new_group())
             try:
                 self._ann_table.upsert(Document(annotation.to_dict(), doc_id=pid))
             except BaseException:
-                if changes:
-                    self.journal.abort(group)
+                self.journal.abort([e.id for e in entries])
                 raise
         return before, annotation
 
@@ -181,9 +180,9 @@ class AnnotationsMixin:
         overwritten. The undo is journaled itself, as undoing ``group``.
         """
         with self.lock:
-            entries = self.journal.read()
-            mine = [e for e in entries if e.group == group and e.field in ANNOTATION_FIELDS]
-            if not mine or group in aborted_groups(entries):
+            self._settle_journal()
+            mine = [e for e in self.journal.read() if e.group == group and e.field in ANNOTATION_FIELDS]
+            if not mine:
                 raise UserError(f"no change {group!r} in the journal {self.journal.path}")
             undone: list[Change] = []
             skipped: list[Change] = []
@@ -200,8 +199,7 @@ class AnnotationsMixin:
                 changed[entry.pid] = annotation
                 undone.append(back)
             if undone:
-                undo_group = new_group()
-                self.journal.append(undone, undo_group, undoes=group)
+                written = self.journal.append(undone, new_group(), undoes=group)
 
                 def updater(table: dict[str, Any]) -> None:
                     for pid, annotation in changed.items():
@@ -210,9 +208,29 @@ class AnnotationsMixin:
                 try:
                     self._ann_table.apply(updater)
                 except BaseException:
-                    self.journal.abort(undo_group)
+                    self.journal.abort([e.id for e in written])
                     raise
         return undone, skipped
+
+    def _settle_journal(self) -> None:
+        """Mark the journal's last entries aborted if they never reached the file.
+
+        Appends and writes happen together under the lock, so only the last
+        append can be missing from the file: its writer was killed between
+        the two. Called under the lock, before the next append.
+        """
+        tail = self.journal.tail()
+        if not tail or tail[-1].field.startswith("*"):
+            return
+        last = [e for e in tail if e.group == tail[-1].group]
+        current = self.annotations()
+        lost = [
+            e.id
+            for e in last
+            if e.field in ANNOTATION_FIELDS
+            and getattr(current.get(e.pid) or Annotation(), e.field) != e.after
+        ]
+        self.journal.abort(lost)
 
     def all_tags(self) -> list[str]:
         tags: set[str] = set()

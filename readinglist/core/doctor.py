@@ -19,7 +19,7 @@ import orjson
 from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UserError
 from readinglist.core.fileio import atomic_write_bytes, leftover_temp_files
-from readinglist.core.journal import Journal, rebuild_annotations
+from readinglist.core.journal import RESTORED, Journal, rebuild_annotations
 from readinglist.core.lock import StoreLock
 from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, LOCK_FILE, SCHEMA_VERSION
 from readinglist.core.validate import annotation_problem, paper_problem, schema_version_problem
@@ -204,7 +204,17 @@ def restore_annotations(home: Path, backup: Path | None = None) -> tuple[Path, P
         except OSError as exc:
             name = getattr(exc, "filename", None) or target
             raise UserError(f"cannot restore {target}: {name}: {exc.strerror or exc}; nothing was replaced") from None
+        _mark(home, backup.name)
     return backup, kept
+
+
+def _mark(home: Path, what: str) -> None:
+    # The journal's last change may no longer match the file: say why, so
+    # the next writer does not take it for a change that never landed.
+    try:
+        Journal(home, "doctor").mark(RESTORED, what)
+    except StoreError:
+        pass
 
 
 def rebuild_from_journal(home: Path) -> tuple[Path | None, int, Path | None]:
@@ -236,6 +246,7 @@ def rebuild_from_journal(home: Path) -> tuple[Path | None, int, Path | None]:
             atomic_write_bytes(target, orjson.dumps(data, option=orjson.OPT_INDENT_2))
         except OSError as exc:
             raise UserError(f"cannot rebuild {target}: {exc.strerror or exc}; nothing was replaced") from None
+        _mark(home, "rebuilt from the journal")
     return (backups[0] if backups else None), len(entries), kept
 
 

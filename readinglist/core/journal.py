@@ -38,7 +38,8 @@ ARCHIVE_FILE = "journal-archive.jsonl.gz"
 COMPACT_AT = 4_000_000  # the journal itself stays under this; the rest is archived
 # The annotation fields a journal entry can restore.
 ANNOTATION_FIELDS = ("star", "status", "tags", "note")
-ABORTED = "*aborted*"  # field of the entry saying a journaled group was not written
+ABORTED = "*aborted*"  # field of the entry listing journaled entries that never reached the file
+RESTORED = "*restored*"  # field of the entry saying doctor replaced the annotations file
 
 _counter = itertools.count()
 
@@ -146,12 +147,37 @@ class Journal:
                 pass  # compaction can wait for the next append; the entry is safe
         return entries
 
-    def abort(self, group: str) -> None:
-        """Say that a journaled group never reached the annotations (best effort)."""
+    def abort(self, ids: list[str]) -> None:
+        """Say that journaled entries never reached the annotations (best effort):
+        reads leave them out from then on."""
+        if not ids:
+            return
+        group = new_group()
         try:
-            self._write(Entry(f"{group}/abort", _now(), "", ABORTED, None, None, self.label, os.getpid(), group).to_json() + b"\n")
+            self._write(Entry(f"{group}/abort", _now(), "", ABORTED, None, list(ids), self.label, os.getpid(), group).to_json() + b"\n")
         except StoreError:
             pass
+
+    def mark(self, field: str, value: Any) -> None:
+        """A marker entry (e.g. a restore by doctor); StoreError if it cannot be written."""
+        group = new_group()
+        self._write(Entry(f"{group}/0", _now(), "", field, None, value, self.label, os.getpid(), group).to_json() + b"\n")
+
+    def tail(self, max_bytes: int = 65536) -> list[Entry]:
+        """The last entries (those in the last ``max_bytes``), without parsing the whole journal."""
+        try:
+            with self.path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - max_bytes))
+                raw = handle.read()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read the journal {self.path}: {exc.strerror or exc}") from None
+        lines = raw.splitlines()
+        if size > max_bytes and lines:
+            lines = lines[1:]  # most likely a partial line
+        return [e for e in map(Entry.from_json, lines) if e is not None]
 
     def _write(self, data: bytes) -> None:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
@@ -181,13 +207,22 @@ class Journal:
     def read(self, pid: str | None = None, since: str | None = None, *, archive: bool = True) -> list[Entry]:
         """Entries oldest first, optionally of one paper and from a time on
         (``since``: an ISO time or date, compared as text)."""
-        entries: list[Entry] = []
+        every: list[Entry] = []
         seen: set[str] = set()
+        aborted: set[str] = set()
         for raw in self._lines(archive):
             entry = Entry.from_json(raw)
             if entry is None or entry.id in seen:
                 continue
             seen.add(entry.id)
+            if entry.field == ABORTED:
+                aborted.update(x for x in entry.after or () if isinstance(x, str))
+            else:
+                every.append(entry)
+        entries: list[Entry] = []
+        for entry in every:
+            if entry.id in aborted:
+                continue
             if pid is not None and entry.pid != pid:
                 continue
             if since is not None and entry.time < since:
@@ -255,10 +290,6 @@ def _group(line: bytes) -> str:
     return entry.group if entry else ""
 
 
-def aborted_groups(entries: Iterable[Entry]) -> set[str]:
-    return {e.group for e in entries if e.field == ABORTED}
-
-
 def rebuild_annotations(snapshot: dict[str, dict[str, Any]], entries: Iterable[Entry]) -> dict[str, dict[str, Any]]:
     """Annotation records: ``snapshot`` with every journaled change replayed.
 
@@ -266,11 +297,9 @@ def rebuild_annotations(snapshot: dict[str, dict[str, Any]], entries: Iterable[E
     entry the snapshot already holds changes nothing: replaying the whole
     journal over any older snapshot gives the latest state.
     """
-    entries = list(entries)
-    skip = aborted_groups(entries)
     result = {pid: dict(record) for pid, record in snapshot.items()}
     for entry in entries:
-        if entry.group in skip or entry.field not in ANNOTATION_FIELDS:
+        if entry.field not in ANNOTATION_FIELDS:
             continue
         record = result.setdefault(entry.pid, {"star": False, "status": "unread", "tags": [], "note": "", "created": entry.time, "updated": None})
         record[entry.field] = entry.after

@@ -140,6 +140,7 @@ class Store(AnnotationsMixin):
                 store._refuse_to_start_empty()
             store._check_schema(store._ann_db, store._ann_storage, annotations_missing)
             store.annotations()  # a bad record is reported now, before any backup copies it
+            store._settle_journal()  # a change whose writer was killed before writing it never happened
         if new and seed:
             store.import_files(bundled_listings(), year=year)
         store.papers()  # a corrupt corpus is reported now, before anything else
