@@ -386,3 +386,22 @@ def test_18_a_restore_that_cannot_replace_the_file_is_one_line(
     assert "cannot restore" in one_line(capsys, "doctor", "--restore")
     monkeypatch.undo()
     assert (home / "annotations.json").read_bytes() == b"{ damaged"
+
+
+# 20 ----------------------------------------------------------------------
+
+
+def test_20_enrichment_does_not_overwrite_a_user_edit_that_landed_meanwhile(home: Path) -> None:
+    enricher = Store.open(home, backup=False)
+    paper = enricher.papers()[0]  # what enrichment read, before its network calls
+    user = Store.open(home, backup=False)
+    user.update_papers({paper.id: {"venue": "My venue", "provenance": {"venue": {"source": "user"}}}})
+    user.update_papers({paper.id: {"doi": "10.1/mine"}})
+    enricher.update_papers(
+        {paper.id: {"venue": "Found venue", "doi": "10.1/found", "pdf_url": "https://arxiv.org/pdf/1",
+                    "provenance": {"venue": {"source": "arxiv"}, "doi": {"source": "arxiv"}, "pdf_url": {"source": "arxiv"}}}}
+    )
+    after = Store.open(home, backup=False).paper(paper.id)
+    assert after.venue == "My venue" and after.provenance["venue"]["source"] == "user"
+    assert after.doi == "10.1/mine" and "doi" not in after.provenance
+    assert after.pdf_url == "https://arxiv.org/pdf/1"  # untouched fields are still filled

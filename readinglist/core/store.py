@@ -32,6 +32,7 @@ from readinglist.core.annotating import AnnotationsMixin, NoteConflict, normaliz
 from readinglist.core.journal import Journal
 from readinglist.core.lock import StoreLock
 from readinglist.core.model import Annotation, Paper
+from readinglist.core.paper_update import merge_update
 from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
 from readinglist.core.validate import check_paper, schema_version_problem
 from readinglist.core.parse import ParseError, Problem, parse_file
@@ -286,6 +287,8 @@ class Store(AnnotationsMixin):
 
         ``provenance`` in a change is merged field by field, not replaced.
         """
+        # What the caller read (before this refresh): a field changed on disk since is not overwritten.
+        seen = {pid: self._papers[self._positions[pid]].to_dict() for pid in changes if pid in self._positions}
         self.papers()
         unknown = [pid for pid in changes if pid not in self._positions]
         if unknown:
@@ -293,15 +296,7 @@ class Store(AnnotationsMixin):
 
         def updater(table: dict[str, Any]) -> None:
             for pid, fields in changes.items():
-                record = dict(table[pid])
-                for key, value in fields.items():
-                    if key == "provenance":
-                        merged = dict(record.get("provenance") or {})
-                        merged.update(value)
-                        record["provenance"] = merged
-                    else:
-                        record[key] = value
-                table[pid] = record
+                table[pid] = merge_update(table[pid], fields, seen.get(pid))
 
         with self.lock:
             self._papers_table.apply(updater)
