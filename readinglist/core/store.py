@@ -17,6 +17,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from readinglist.core.lock import StoreLock
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
 from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
-from readinglist.core.validate import check_paper, schema_version_problem
+from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
 from readinglist.core.parse import ParseError, Problem, parse_file
 
 SCHEMA_VERSION = 1
@@ -105,6 +106,7 @@ class Store(AnnotationsMixin):
         self._papers_stamp: object = object()
         self._annotations: dict[str, Annotation] = {}
         self._annotations_stamp: object = object()
+        self._checked = CheckedStamp(self.home / CHECKED_FILE)
         self._annotations_seen = False  # the file existed: its vanishing is news, not a fresh start
         self.journal = Journal(self.home)
 
@@ -199,28 +201,32 @@ class Store(AnnotationsMixin):
         """Every paper, in the order they were first imported."""
         stamp = self._corpus_storage.stamp()
         if stamp != self._papers_stamp:
+            trusted = self._checked.holds(stamp)
             with _no_gc():
-                papers = self._stream_papers() if self._corpus_storage._cache is None else None
+                papers = self._stream_papers(trusted) if self._corpus_storage._cache is None else None
                 if papers is None:
-                    papers = self._papers_from_read()
+                    papers = self._papers_from_read(trusted)
                 else:
                     self._corpus_storage._stamp = stamp
                 self._papers = papers
                 self._positions = {p.id: i for i, p in enumerate(papers)}
             self._papers_stamp = stamp
+            if not trusted and self._corpus_storage.stamp() == stamp:
+                self._checked.remember(stamp)
         return self._papers
 
-    def _stream_papers(self) -> list[Paper] | None:
+    def _stream_papers(self, trusted: bool = False) -> list[Paper] | None:
         """Papers parsed a line at a time; None if the file is not laid out so."""
         records = self._corpus_storage.iter_table("papers")
         if records is None:
             return None
+        convert = _trusted_paper if trusted else partial(_paper, self.corpus_path)
         try:
-            return [_paper(self.corpus_path, key, record) for key, record in records]
+            return [convert(key, record) for key, record in records]
         except _NotLineLayout:
             return None
 
-    def _papers_from_read(self) -> list[Paper]:
+    def _papers_from_read(self, trusted: bool = False) -> list[Paper]:
         data = self._corpus_storage.read() or {}
         # The Paper objects hold everything the app reads; the parsed JSON
         # beside them would double the memory of a large corpus. So the
@@ -231,7 +237,7 @@ class Store(AnnotationsMixin):
         del data
         papers: list[Paper] = []
         while records:
-            papers.append(_paper(self.corpus_path, *records.popitem()))
+            papers.append((_trusted_paper if trusted else partial(_paper, self.corpus_path))(*records.popitem()))
         papers.reverse()  # popitem takes the last: restore file order
         return papers
 
@@ -324,4 +330,8 @@ class Store(AnnotationsMixin):
 
 def _paper(path: Path, key: str, record: Any) -> Paper:
     check_paper(path, key, record)
+    return Paper.from_dict(record)
+
+
+def _trusted_paper(key: str, record: Any) -> Paper:
     return Paper.from_dict(record)
