@@ -166,3 +166,20 @@ def test_a_change_journaled_by_a_writer_killed_before_writing_it_is_left_out(hom
     replayed = rebuild_annotations({}, store.journal.read())
     assert b not in replayed and replayed[a]["star"] is True
     assert "never saved" not in run(capsys, "log")[1]
+
+
+def test_undoing_an_undo_is_a_redo_and_a_bulk_change_is_one_step(store: Store) -> None:
+    from readinglist.core.journal import new_group
+
+    pids = [p.id for p in store.papers()[:3]]
+    store.journal.label = "app"
+    group = new_group()
+    for pid in pids:
+        store.set_star(pid, True, group=group)
+    store.set_note(pids[0], "later")
+    undo = store.undo(group)
+    assert undo.group and len(undo.undone) == 3 and not undo.skipped
+    assert not any(store.annotation(p).star for p in pids) and store.annotation(pids[0]).note == "later"
+    redo = store.undo(undo.group)
+    assert len(redo.undone) == 3 and all(store.annotation(p).star for p in pids)
+    assert [e.undoes for e in store.journal.read()[-3:]] == [undo.group] * 3

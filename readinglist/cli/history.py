@@ -107,10 +107,10 @@ def run_undo(args: argparse.Namespace, ctx: Context) -> int:
     if not groups:
         raise UserError("there is no change made from the command line left to undo")
     for group in groups:
-        undone, skipped = store.undo(group)
-        for c in undone:
+        result = store.undo(group)
+        for c in result.undone:
             ctx.out(f"undid {c.field} of {c.pid}: back to {_value(c.after)}")
-        for c in skipped:
+        for c in result.skipped:
             ctx.out(f"kept {c.field} of {c.pid}: it was changed again since")
     return 0
 

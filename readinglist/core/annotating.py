@@ -8,6 +8,7 @@ written, and written atomically; the journal is how it can be undone.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
     from readinglist.core.lock import StoreLock
     from readinglist.core.model import Paper
     from readinglist.core.storage import AtomicJSONStorage
+
+
+@dataclass(frozen=True)
+class Undo:
+    """What :meth:`AnnotationsMixin.undo` did: its own journal group (None
+    when nothing was undone), the changes made, and those skipped because
+    the field changed again since (as the changes that were not made)."""
+
+    group: str | None
+    undone: list[Change]
+    skipped: list[Change]
 
 
 def _now() -> str:
@@ -173,11 +185,12 @@ class AnnotationsMixin:
 
         return self._annotate(pid, change, group)
 
-    def undo(self, group: str) -> tuple[list[Change], list[Change]]:
+    def undo(self, group: str) -> Undo:
         """Put back the values from before journal group ``group``, in one write.
 
-        Returns (undone, skipped): a field changed again since is skipped, not
-        overwritten. The undo is journaled itself, as undoing ``group``.
+        A field changed again since is skipped, not overwritten. The undo is
+        journaled itself as a new group (``Undo.group``) undoing ``group``;
+        undoing that group is a redo.
         """
         with self.lock:
             self._settle_journal()
@@ -198,8 +211,10 @@ class AnnotationsMixin:
                 annotation.updated = now
                 changed[entry.pid] = annotation
                 undone.append(back)
+            undo_group = None
             if undone:
-                written = self.journal.append(undone, new_group(), undoes=group)
+                undo_group = new_group()
+                written = self.journal.append(undone, undo_group, undoes=group)
 
                 def updater(table: dict[str, Any]) -> None:
                     for pid, annotation in changed.items():
@@ -210,7 +225,7 @@ class AnnotationsMixin:
                 except BaseException:
                     self.journal.abort([e.id for e in written])
                     raise
-        return undone, skipped
+        return Undo(undo_group, undone, skipped)
 
     def _settle_journal(self) -> None:
         """Mark the journal's last entries aborted if they never reached the file.
