@@ -405,3 +405,18 @@ def test_20_enrichment_does_not_overwrite_a_user_edit_that_landed_meanwhile(home
     assert after.venue == "My venue" and after.provenance["venue"]["source"] == "user"
     assert after.doi == "10.1/mine" and "doi" not in after.provenance
     assert after.pdf_url == "https://arxiv.org/pdf/1"  # untouched fields are still filled
+
+
+def test_3_a_vanished_corpus_is_reported_not_reseeded(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store.open(home)
+    pid = store.papers()[0].id
+    store.set_star(pid, True)
+    store.corpus_path.unlink()
+    with pytest.raises(StoreError, match="corpus.json"):
+        store.papers()
+    assert "--rebuild-corpus" in one_line(capsys, "list")
+    assert not store.corpus_path.exists()
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "--rebuild-corpus" in out
+    assert run(capsys, "doctor", "--rebuild-corpus")[0] == 0
+    assert Store.open(home, backup=False).annotation(pid).star

@@ -88,7 +88,7 @@ def check(home: Path) -> Report:
             report.advice.append("upgrade readinglist to read this store; nothing is wrong with the file")
         elif corpus_error.startswith("unreadable"):
             report.advice.append(f"fix the permissions of {home / CORPUS_FILE}; it was left untouched")
-        elif corpus_error != "missing":
+        elif corpus_error != "missing" or (home / ANNOTATIONS_FILE).exists():
             report.advice.append("`readinglist doctor --rebuild-corpus` moves it aside and re-imports the built-in corpus (annotations are kept)")
     else:
         report.ok.append(f"{home / CORPUS_FILE}: {len(corpus.get('papers', {}))} papers")
@@ -275,5 +275,5 @@ def rebuild_corpus(home: Path, year: int | None = None) -> tuple[Path | None, in
             moved = _move_aside(home / CORPUS_FILE)
         except OSError as exc:
             raise UserError(f"cannot move {home / CORPUS_FILE} aside: {exc.strerror or exc}") from None
-    store = Store.open(home, year=year, backup=False)
+    store = Store.open(home, year=year, backup=False, rebuild_corpus=True)
     return moved, len(store.papers())

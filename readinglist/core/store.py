@@ -121,6 +121,7 @@ class Store(AnnotationsMixin):
         seed: bool = True,
         lock_timeout: float = 5.0,
         backup: bool = True,
+        rebuild_corpus: bool = False,
     ) -> Store:
         """Open (creating if needed) the store in ``home``.
 
@@ -137,6 +138,12 @@ class Store(AnnotationsMixin):
         store = cls(home, lock_timeout=lock_timeout)
         with store.lock:
             new = store._corpus_storage.stamp() is None
+            if new and not rebuild_corpus and store._ann_storage.stamp() is not None:
+                # Seeding afresh would silently drop every paper the user imported.
+                raise StoreError(
+                    f"{store.corpus_path} is missing, but the annotations are there; put it back, or run "
+                    "`readinglist doctor --rebuild-corpus` to re-import the built-in corpus"
+                )
             store._check_schema(store._corpus_db, store._corpus_storage, new)
             annotations_missing = store._ann_storage.read() is None
             if annotations_missing:
@@ -200,6 +207,11 @@ class Store(AnnotationsMixin):
     def papers(self) -> list[Paper]:
         """Every paper, in the order they were first imported."""
         stamp = self._corpus_storage.stamp()
+        if stamp is None and self._papers:
+            raise StoreError(
+                f"{self.corpus_path} vanished while readinglist was using it; nothing was written: "
+                "put it back, or run `readinglist doctor`"
+            )
         if stamp != self._papers_stamp:
             trusted = self._checked.holds(stamp)
             with _no_gc():
