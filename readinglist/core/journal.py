@@ -164,20 +164,24 @@ class Journal:
         self._write(Entry(f"{group}/0", _now(), "", field, None, value, self.label, os.getpid(), group).to_json() + b"\n")
 
     def tail(self, max_bytes: int = 65536) -> list[Entry]:
-        """The last entries (those in the last ``max_bytes``), without parsing the whole journal."""
+        """The last entries, without parsing the whole journal: those in the
+        last ``max_bytes``, or more when one entry is longer (a long note)."""
         try:
             with self.path.open("rb") as handle:
                 size = handle.seek(0, os.SEEK_END)
-                handle.seek(max(0, size - max_bytes))
-                raw = handle.read()
+                while True:
+                    handle.seek(max(0, size - max_bytes))
+                    lines = handle.read().splitlines()
+                    if size > max_bytes and lines:
+                        lines = lines[1:]  # most likely a partial line
+                    entries = [e for e in map(Entry.from_json, lines) if e is not None]
+                    if entries or max_bytes >= size:
+                        return entries
+                    max_bytes *= 4
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise StoreError(f"cannot read the journal {self.path}: {exc.strerror or exc}") from None
-        lines = raw.splitlines()
-        if size > max_bytes and lines:
-            lines = lines[1:]  # most likely a partial line
-        return [e for e in map(Entry.from_json, lines) if e is not None]
 
     def _write(self, data: bytes) -> None:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
