@@ -183,3 +183,10 @@ def test_undoing_an_undo_is_a_redo_and_a_bulk_change_is_one_step(store: Store) -
     redo = store.undo(undo.group)
     assert len(redo.undone) == 3 and all(store.annotation(p).star for p in pids)
     assert [e.undoes for e in store.journal.read()[-3:]] == [undo.group] * 3
+
+
+def test_a_rebuild_skips_journal_values_that_do_not_fit_the_schema(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append([Change("p1", "star", False, True), Change("p1", "tags", [], "vision"), Change("p1", "note", "", "ok")])
+    rebuilt = rebuild_annotations({}, journal.read())
+    assert (rebuilt["p1"]["star"], rebuilt["p1"]["tags"], rebuilt["p1"]["note"]) == (True, [], "ok")

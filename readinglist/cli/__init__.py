@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         # later, deep inside, as a TypeError: stop them at the door.
         from readinglist.cli.jsonout import shown
 
-        sys.stderr.write(f"readinglist: error: the argument {shown(bad)!r} is not valid UTF-8; nothing was changed\n")
+        sys.stderr.write(f"readinglist: error: the argument '{shown(bad)}' is not valid UTF-8; nothing was changed\n")
         return 1
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -301,11 +301,17 @@ def rebuild_annotations(snapshot: dict[str, dict[str, Any]], entries: Iterable[E
     entry the snapshot already holds changes nothing: replaying the whole
     journal over any older snapshot gives the latest state.
     """
+    from readinglist.core.validate import annotation_problem
+
     result = {pid: dict(record) for pid, record in snapshot.items()}
     for entry in entries:
         if entry.field not in ANNOTATION_FIELDS:
             continue
         record = result.setdefault(entry.pid, {"star": False, "status": "unread", "tags": [], "note": "", "created": entry.time, "updated": None})
+        previous = record.get(entry.field)
         record[entry.field] = entry.after
+        if annotation_problem(record) is not None:
+            record[entry.field] = previous  # a hand-edited line must not make the rebuilt file unreadable
+            continue
         record["updated"] = entry.time
     return result
