@@ -29,6 +29,7 @@ def launch_app(ctx: Context) -> int:
     if size > LARGE_CORPUS_BYTES:
         ctx.err(f"readinglist: loading {size / 1e6:.0f} MB of papers from {corpus}…")
     library = ctx.library()
+    library.store.journal.label = "app"  # `readinglist undo` takes back the CLI's changes only
     from readinglist.tui.app import ReadingListApp
 
     app = ReadingListApp(library, config=ctx.config)

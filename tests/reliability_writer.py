@@ -3,6 +3,8 @@
 ``python tests/reliability_writer.py write HOME ROUND`` opens the store,
 prints ``ready``, then applies ``plan(ROUND, ids)`` one write at a time and
 prints ``done N`` (flushed) after write N has returned, until it is killed.
+Its journal is compacted every few dozen writes, so kills also land in
+journal appends and compactions.
 Whatever it printed is what the user was told was saved, so the test may
 demand exactly that. The plan is deterministic, so the test can replay it on
 a model and know the state the store must be in after any number of writes.
@@ -66,7 +68,10 @@ def apply(write: Write, store) -> None:  # store: readinglist.core.store.Store
 
 
 def write(home: str, round_no: str) -> None:
+    from readinglist.core import journal
     from readinglist.core.store import Store
+
+    journal.COMPACT_AT = 16_000  # compact every few dozen writes, so kills land in compaction too
 
     store = Store.open(Path(home), seed=False)
     ids = sorted(p.id for p in store.papers())

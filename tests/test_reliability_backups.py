@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, BACKUPS_KEPT, CORPUS_FILE, Store
+from readinglist.core.backups import KEEP_RECENT
+from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, Store
 from tests.tui_helpers import make_app, settle
 
 HELPER = Path(__file__).with_name("reliability_writer.py")
@@ -152,25 +153,27 @@ def test_two_damaged_files_in_quick_succession_are_both_kept(home: Path) -> None
     assert kept == [b"first damage", b"second damage"]
 
 
-def test_backups_rotate_keeping_the_newest(home: Path) -> None:
+def test_backups_rotate_keeping_the_newest_and_the_state_from_before_a_burst(home: Path) -> None:
     pid = ids_of(home)[0]
-    for n in range(BACKUPS_KEPT + 2):
+    before_burst = Store(home).backups()[-1].read_bytes()
+    for n in range(KEEP_RECENT + 4):
         ok(cli(home, "note", pid, f"version {n}"))
     listed = ok(cli(home, "doctor", "--list-backups")).split()
-    assert len(listed) == BACKUPS_KEPT
+    assert len(listed) == KEEP_RECENT + 1  # the newest, and the oldest of this 10-minute slot
     assert listed == sorted(listed, reverse=True)  # newest first
     newest = json.loads(Path(listed[0]).read_text())["annotations"][pid]["note"]
-    assert newest == f"version {BACKUPS_KEPT}"  # taken when the last command opened the store
+    assert newest == f"version {KEEP_RECENT + 2}"  # taken when the last command opened the store
+    assert Path(listed[-1]).read_bytes() == before_burst
 
 
 def test_doctor_removes_temporary_files_of_killed_writes_but_not_a_backup_being_written(home: Path) -> None:
-    dead = [home / ".annotations.json.k1ll3d.tmp", home / ".corpus.json.x7y8z9.tmp"]
+    dead = [home / ".annotations.json.rl-k1ll3d00.tmp", home / ".corpus.json.rl-x7y8z900.tmp"]
     for path in dead:
         path.write_bytes(b'{"half": "writ')
-    old_backup_tmp = home / BACKUP_DIR / ".annotations-20200101T000000000000Z.json.abc.tmp"
+    old_backup_tmp = home / BACKUP_DIR / ".annotations-00000001-20200101T000000Z.json.rl-abcdefgh.tmp"
     old_backup_tmp.write_bytes(b"{")
     os.utime(old_backup_tmp, (time.time() - 3600, time.time() - 3600))
-    young_backup_tmp = home / BACKUP_DIR / ".annotations-20990101T000000000000Z.json.def.tmp"
+    young_backup_tmp = home / BACKUP_DIR / ".annotations-00000002-20990101T000000Z.json.rl-defghijk.tmp"
     young_backup_tmp.write_bytes(b"{")  # may be a backup another process is writing right now
     out = ok(cli(home, "doctor"))
     assert "removed 3 temporary files left by interrupted writes" in out
@@ -236,3 +239,50 @@ def test_a_missing_annotations_file_is_not_silently_replaced_while_backups_hold_
     message = one_line_error(cli(home, "list"))
     assert "doctor --restore" in message
     assert not (home / ANNOTATIONS_FILE).exists()
+
+
+def test_generations_spread_over_time_and_stay_bounded(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from readinglist.core.backups import Backup, kept
+
+    # The rotation rule alone, without files: forty days of a backup every ten minutes.
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    backups: list[Backup] = []
+    now = start
+    for n in range(40 * 24 * 6):
+        now = start + dt.timedelta(minutes=10 * n)
+        backups.insert(0, Backup(tmp_path / f"b{n}", n + 1, now))
+        keep = kept(backups, now)
+        backups = [b for b in backups if b.path in keep]
+    assert len(backups) <= 87
+    ages = sorted((now - b.time).total_seconds() / 86400 for b in backups if b.time)
+    assert ages[0] < 0.01  # the newest state
+    assert any(0.9 < a < 1.2 for a in ages)  # about a day ago
+    assert sum(1 for a in ages if 1.5 < a < 31) >= 25  # one a day for the month
+
+
+def test_a_backup_written_with_the_clock_ahead_neither_sorts_first_nor_evicts_new_ones(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from readinglist.core.backups import list_backups, take_backup
+
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    take_backup(tmp_path, b"from the future", now=now + dt.timedelta(days=400))
+    for n in range(20):
+        take_backup(tmp_path, f"today {n}".encode(), now=now + dt.timedelta(seconds=n))
+    kept = list_backups(tmp_path)
+    assert kept[0].path.read_bytes() == b"today 19"  # ordered by sequence, not by the clock
+    assert {b.path.read_bytes() for b in kept[:KEEP_RECENT]} == {f"today {n}".encode() for n in range(12, 20)}
+
+
+def test_restore_without_a_name_takes_the_newest_backup_that_differs_and_says_which(home: Path) -> None:
+    target = home / ANNOTATIONS_FILE
+    ok(cli(home, "list"))  # its backup holds the current file
+    newest = Store(home).backups()[0]
+    assert newest.read_bytes() == target.read_bytes()  # the last command's backup equals the file
+    out = ok(cli(home, "doctor", "--restore"))
+    used = out.split("restored annotations from ")[1].splitlines()[0]
+    assert Path(used) != newest and Path(used).read_bytes() != newest.read_bytes()
+    listed = [Path(p).name for p in ok(cli(home, "doctor", "--list-backups")).split()]
+    ok(cli(home, "doctor", "--restore", listed[-1]))  # a name as doctor lists it

@@ -98,6 +98,14 @@ def test_two_processes_tagging_the_same_papers_at_once_lose_no_tag(tmp_path: Pat
         if f"{prefix}-{n}" not in annotations[ids[n % len(ids)]].tags
     ]
     assert missing == []
+    # The journal saw every one of them, once, in the order they were written.
+    from readinglist.core.journal import rebuild_annotations
+
+    store = Store.open(home)
+    entries = store.journal.read()
+    assert len(entries) == 2 * count and store.journal.path.read_bytes().count(b"\n") == 2 * count
+    replayed = rebuild_annotations({}, entries)
+    assert {pid: record["tags"] for pid, record in replayed.items()} == {pid: a.tags for pid, a in annotations.items()}
 
 
 def test_parallel_cli_commands_on_one_paper_all_land(tmp_path: Path) -> None:

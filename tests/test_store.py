@@ -117,7 +117,7 @@ def test_failed_write_reports_and_keeps_old_file(store: Store, monkeypatch: pyte
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("readinglist.core.store.atomic_write_bytes", disk_full)
+    monkeypatch.setattr("readinglist.core.storage.atomic_write_bytes", disk_full)
     with pytest.raises(StoreError, match="No space left"):
         store.set_note(pid, "lost?")
     monkeypatch.undo()
@@ -125,12 +125,18 @@ def test_failed_write_reports_and_keeps_old_file(store: Store, monkeypatch: pyte
 
 
 def test_backups_rotate(store: Store) -> None:
+    from readinglist.core.backups import KEEP_RECENT
+
     pid = store.papers()[0].id
+    first = store.backups()[-1].read_bytes()
     for i in range(14):
         store.set_note(pid, f"v{i}")
         assert store.backup_annotations() is not None
-    assert len(store.backups()) == 10
+    # The newest generations, plus the oldest of this 10-minute slot: a burst
+    # of writes never pushes out the state from before it.
+    assert len(store.backups()) == KEEP_RECENT + 1
     assert json.loads(store.backups()[0].read_text())["annotations"][pid]["note"] == "v13"
+    assert store.backups()[-1].read_bytes() == first
 
 
 def test_unreadable_home_is_a_clear_error(tmp_path: Path) -> None:

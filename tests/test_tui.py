@@ -471,3 +471,27 @@ async def test_tag_editor_keeps_tags_the_user_did_not_remove(tmp_path: Path) -> 
         assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey"]
         await pilot.press("t", *" todo", "enter")  # typing adds, never replaces
         assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey", "todo"]
+
+
+async def test_undo_takes_back_a_bulk_change_in_one_step_and_redo_makes_it_again(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        await pilot.press("G")
+        single = screen.current.id
+        await pilot.press("n", *"keep me", "ctrl+s")
+        await pilot.press("g", "space", "space", "space")
+        chosen = screen.selection
+        await pilot.press("s")  # a bulk star, after the note
+        assert all(Store.open(tmp_path).annotation(pid).star for pid in chosen)
+        await pilot.press("u")
+        stored = Store.open(tmp_path).annotations()
+        assert not any(stored[pid].star for pid in chosen if pid in stored)
+        assert stored[single].note == "keep me"  # only the last step went
+        assert any(m.startswith("Undone: star of 3 papers") for m in app.messages())
+        await pilot.press("u")
+        assert Store.open(tmp_path).annotation(single).note == ""
+        await pilot.press("ctrl+r")
+        assert Store.open(tmp_path).annotation(single).note == "keep me"
+        assert any(m.startswith("Redone: note of") for m in app.messages())

@@ -42,7 +42,7 @@ class RecordingApp(ReadingListApp):
 def make_app(home: Path, config: dict | None = None, store: Store | None = None, **kwargs) -> tuple[RecordingApp, Opened]:
     opened = Opened()
     store = store or Store.open(home, year=2026)
-    app = RecordingApp(Library(store), config=Config(data=config or {}), opener=opened, **kwargs)
+    app = RecordingApp(Library(store, label="app"), config=Config(data=config or {}), opener=opened, **kwargs)
     return app, opened
 
 

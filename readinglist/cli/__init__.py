@@ -59,7 +59,7 @@ class Context:
         if self._library is None:
             from readinglist.core.library import Library
 
-            self._library = Library(self.store())
+            self._library = Library(self.store(), label="cli")
         return self._library
 
     def out(self, text: str = "") -> None:
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (papers, export, enrich, fetch, doctor):
         module.register(sub)
+    from readinglist.cli import history; history.register(sub)  # noqa: E702 - one line to merge
     return parser
 
 
@@ -108,6 +109,15 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
 def main(argv: list[str] | None = None, *, launch: Callable[[Context], int] | None = None) -> int:
     """Run a command; without one, ``launch`` opens the app (``readinglist.main``
     passes it: the CLI itself never imports the app)."""
+    argv = sys.argv[1:] if argv is None else argv
+    bad = next((arg for arg in argv if not _is_utf8(arg)), None)
+    if bad is not None:
+        # Python hands undecodable bytes over as lone surrogates, which fail
+        # later, deep inside, as a TypeError: stop them at the door.
+        from readinglist.cli.jsonout import shown
+
+        sys.stderr.write(f"readinglist: error: the argument '{shown(bad)}' is not valid UTF-8; nothing was changed\n")
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(args)
@@ -134,3 +144,11 @@ def main(argv: list[str] | None = None, *, launch: Callable[[Context], int] | No
         except OSError:
             pass
         return 0
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -21,7 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--restore", nargs="?", const="", metavar="BACKUP", help="restore annotations from the newest good backup, or this one")
     p.add_argument("--rebuild-corpus", action="store_true", help="move a damaged corpus aside and re-import the built-in listings")
-    p.add_argument("--list-backups", action="store_true", help="list the annotation backups")
+    p.add_argument("--list-backups", action="store_true", help="list the good annotation backups, newest first")
+    p.add_argument(
+        "--rebuild-annotations",
+        action="store_true",
+        help="rebuild the annotations from the newest good backup plus the journal (the current file is kept)",
+    )
     add_common_options(p)
     p.set_defaults(func=run)
 
@@ -37,6 +42,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.restore is not None:
         used, moved = doctor.restore_annotations(home, _backup_path(home, args.restore) if args.restore else None)
         ctx.out(f"restored annotations from {used}")
+        if moved:
+            ctx.out(f"the previous file was kept as {moved}")
+    if args.rebuild_annotations:
+        snapshot, replayed, moved = doctor.rebuild_from_journal(home)
+        ctx.out(f"rebuilt annotations from {snapshot or 'nothing'} plus {replayed} journaled changes")
         if moved:
             ctx.out(f"the previous file was kept as {moved}")
     if args.rebuild_corpus:

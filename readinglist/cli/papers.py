@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,17 +77,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
     reports = ctx.store().import_files(args.paths, year=args.year)
     failed = 0
+    from readinglist.cli.jsonout import shown
+
     for report in reports:
         if report.error:
             failed += 1
-            ctx.err(f"{report.path}: error: {report.error}")
+            ctx.err(f"{shown(report.path)}: error: {report.error}")
             continue
         ctx.out(
-            f"{report.path}: {report.layout} listing, {report.parsed} parsed, {report.new} new, "
+            f"{shown(report.path)}: {report.layout} listing, {report.parsed} parsed, {report.new} new, "
             f"{report.merged} merged, {report.unchanged} unchanged, {len(report.problems)} skipped or with problems"
         )
         for problem in report.problems:
-            ctx.out(f"  {problem.listing}:{problem.line}: {problem.message}")
+            ctx.out(f"  {shown(problem.listing)}:{problem.line}: {problem.message}")
     if failed == len(reports):
         raise UserError("no file could be imported")
     return 1 if failed else 0
@@ -127,8 +124,10 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
     annotations = library.annotations
 
     if args.format == "json":
+        from readinglist.cli.jsonout import dumps
+
         records = [paper_record(p, annotations.get(p.id, DEFAULT_ANNOTATION)) for p in papers]
-        ctx.out(json.dumps(records, ensure_ascii=False, indent=2))
+        ctx.out(dumps(records))
         return 0
     if args.format == "tsv":
         ctx.out("\t".join(("id", "star", "status", "year", "category", "first_author", "title", "tags")))
@@ -186,7 +185,9 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
     assert paper is not None
     annotation = library.annotation(pid)
     if args.format == "json":
-        ctx.out(json.dumps(paper_record(paper, annotation), ensure_ascii=False, indent=2))
+        from readinglist.cli.jsonout import dumps
+
+        ctx.out(dumps(paper_record(paper, annotation)))
         return 0
     from readinglist.core.links import arxiv_search_url
 
@@ -259,38 +260,31 @@ def run_tag(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_note(args: argparse.Namespace, ctx: Context) -> int:
+    from readinglist.cli.editor import decode_text, edit_text, keep_unsaved
+    from readinglist.core.store import NoteConflict
+
     library = ctx.library()
     pid = library.resolve_id(args.id)
+    expected = None
     if args.edit:
-        text = _edit_in_editor(library.annotation(pid).note)
+        expected = library.annotation(pid).note
+        text = edit_text(expected)
     elif args.text == "-":
         import sys
 
-        text = sys.stdin.read()
+        text = decode_text(sys.stdin.buffer.read(), "the note on standard input")
     elif args.text is not None:
         text = args.text
     else:
         raise UserError("give the note text, `-` to read it from stdin, or --edit")
-    library.set_note(pid, text)
+    try:
+        library.set_note(pid, text, expected=expected)
+    except NoteConflict:
+        kept = keep_unsaved(library.home, pid, text)
+        where = f"your version is kept in {kept}" if kept else "your version could not be kept"
+        raise UserError(f"the note of {pid} was changed by another readinglist while you edited it; it was not overwritten, and {where}") from None
     ctx.out(f"{pid} note {'saved' if text.strip() else 'cleared'}")
     return 0
-
-
-def _edit_in_editor(current: str) -> str:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as handle:
-        handle.write(current)
-        path = handle.name
-    try:
-        try:
-            result = subprocess.run([*shlex.split(editor), path], check=False)
-        except OSError as exc:
-            raise UserError(f"cannot start the editor {editor!r}: {exc.strerror or exc}") from None
-        if result.returncode != 0:
-            raise UserError(f"the editor {editor!r} exited with code {result.returncode}; the note was not changed")
-        return Path(path).read_text(encoding="utf-8")
-    finally:
-        os.unlink(path)
 
 
 def _title(library: Library, pid: str) -> str:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+# Our temporary files are ".<target>.rl-<8 random chars>.tmp": doctor removes
+# only names of this shape, never another program's hidden *.tmp file.
+TEMP_MARK = ".rl-"
+_OURS = re.compile(r"^\..+\.rl-[a-z0-9_]{8}\.tmp$")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -19,7 +24,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -60,6 +65,11 @@ def leftover_temp_files(directory: Path) -> list[Path]:
     saved, but only the caller knows whether a write may still be running.
     """
     try:
-        return sorted(p for p in Path(directory).glob(f".*{TEMP_SUFFIX}") if p.is_file())
+        return sorted(p for p in Path(directory).glob(f".*{TEMP_SUFFIX}") if is_our_temp_file(p) and p.is_file())
     except OSError:
         return []
+
+
+def is_our_temp_file(path: Path) -> bool:
+    """True for a temporary file named by :func:`atomic_write_bytes`."""
+    return bool(_OURS.match(Path(path).name))

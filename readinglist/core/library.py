@@ -21,6 +21,7 @@ from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Pap
 from readinglist.core.scope import Scope
 
 if TYPE_CHECKING:
+    from readinglist.core.annotating import Undo
     from readinglist.core.export import ExportOptions
     from readinglist.core.index import SearchIndex
     from readinglist.core.query import Query
@@ -48,8 +49,13 @@ class Changes:
 class Library:
     """Papers, annotations and the search index of one store, and the verbs over them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, label: str | None = None) -> None:
+        """``label`` names this process in the journal ("app", "cli")."""
         self.store = store
+        if label is not None:
+            store.journal.label = label
+        self._undo: list[str] = []  # journal groups this library made, newest last
+        self._redo: list[str] = []
         self._papers: list[Paper] = list(store.papers())
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
@@ -194,24 +200,33 @@ class Library:
         return pid
 
     def _each(self, pids: Iterable[str], write) -> Changes:
+        """Apply ``write(pid, group)`` to every paper as one journal group: one undo step."""
+        from readinglist.core.journal import new_group
+
+        pids = [self._known(pid) for pid in pids]
+        group = new_group()
         changes = Changes()
-        for pid in pids:
-            self._took(pid, write(self._known(pid)))
-            changes.annotations.add(pid)
+        try:
+            for pid in pids:
+                self._took(pid, write(pid, group))
+                changes.annotations.add(pid)
+        finally:
+            if changes.annotations:
+                self._undo.append(group)
+                self._redo.clear()
         return changes
 
     def toggle_star(self, pid: str) -> Annotation:
-        annotation = self.store.toggle_star(self._known(pid))
-        self._took(pid, annotation)
-        return annotation
+        self._each([pid], lambda pid, group: self.store.toggle_star(pid, group=group))
+        return self.annotation(pid)
 
     def set_star(self, pids: Iterable[str], star: bool) -> Changes:
-        return self._each(pids, lambda pid: self.store.set_star(pid, star))
+        return self._each(pids, lambda pid, group: self.store.set_star(pid, star, group=group))
 
     def set_status(self, pids: Iterable[str], status: str) -> Changes:
         if status not in STATUSES:
             raise UserError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-        return self._each(pids, lambda pid: self.store.set_status(pid, status))
+        return self._each(pids, lambda pid, group: self.store.set_status(pid, status, group=group))
 
     def cycle_status(self, pid: str) -> Annotation:
         """unread → reading → read → unread."""
@@ -222,7 +237,7 @@ class Library:
 
     def update_tags(self, pids: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> Changes:
         add, remove = list(add), list(remove)
-        return self._each(pids, lambda pid: self.store.update_tags(pid, add, remove))
+        return self._each(pids, lambda pid, group: self.store.update_tags(pid, add, remove, group=group))
 
     def set_note(self, pid: str, text: str, *, expected: str | None = None) -> Annotation:
         """Save a note; with ``expected`` (the note the user began from), a note
@@ -230,12 +245,43 @@ class Library:
         from readinglist.core.store import NoteConflict
 
         try:
-            annotation = self.store.set_note(self._known(pid), text, expected=expected)
+            self._each([pid], lambda pid, group: self.store.set_note(pid, text, expected=expected, group=group))
         except NoteConflict:
             self._took(pid, self.store.annotation(pid))
             raise
-        self._took(pid, annotation)
-        return annotation
+        return self.annotation(pid)
+
+    # --- undo ---------------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> tuple[Changes, Undo | None]:
+        """Undo the last change this library made (a bulk change as one step)."""
+        if not self._undo:
+            return Changes(), None
+        result = self.store.undo(self._undo.pop())
+        if result.group is not None:
+            self._redo.append(result.group)
+        return self._after_undo(result), result
+
+    def redo(self) -> tuple[Changes, Undo | None]:
+        """Make again what the last undo took back."""
+        if not self._redo:
+            return Changes(), None
+        result = self.store.undo(self._redo.pop())
+        if result.group is not None:
+            self._undo.append(result.group)
+        return self._after_undo(result), result
+
+    def _after_undo(self, result: Undo) -> Changes:
+        changes = Changes()
+        for change in result.undone:
+            if change.pid not in changes.annotations and self.position(change.pid) is not None:
+                self._took(change.pid, self.store.annotation(change.pid))
+                changes.annotations.add(change.pid)
+        return changes
 
     # --- changes made elsewhere -------------------------------------------------
 

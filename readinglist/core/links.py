@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from readinglist.core.text import is_safe_url
 
@@ -31,7 +31,19 @@ def clean_url(url: str) -> str:
             url = url[:-1]
         else:
             break
-    return url
+    return _without_credentials(url)
+
+
+def _without_credentials(url: str) -> str:
+    """``https://user:secret@host/x`` -> ``https://host/x``: a password in an
+    abstract must not travel on into the store, exports and clipboards."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def classify_link(url: str, context: str = "") -> str:

@@ -8,6 +8,7 @@ writes its pid into the file so a waiting process can say who holds it.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from pathlib import Path
@@ -58,10 +59,7 @@ class StoreLock:
         if fcntl is None:
             self._depth = 1
             return self
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise StoreError(f"cannot lock the store at {self.path.parent}: {exc.strerror or exc}") from None
+        fd = self._open()
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -77,11 +75,33 @@ class StoreLock:
                         f"{self.timeout:g} s; try again, or close the other readinglist"
                     ) from None
                 time.sleep(0.01)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+        except OSError:
+            pass  # the pid only helps a waiting process name us; a full disk must not stop the write
         self._fd = fd
         self._depth = 1
         return self
+
+    def _open(self) -> int:
+        """The lock file, never through a symlink: truncating it would empty the target."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise StoreError(f"the lock file {self.path} is a symlink; remove it (readinglist recreates it)") from None
+            raise StoreError(f"cannot lock the store at {self.path.parent}: {exc.strerror or exc}") from None
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(f"cannot lock the store at {self.path.parent}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise StoreError(f"the lock file {self.path} is not a regular file; remove it (readinglist recreates it)")
+        return fd
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -90,7 +110,10 @@ class StoreLock:
                 return
             fd, self._fd = self._fd, None
             try:
-                os.ftruncate(fd, 0)
+                try:
+                    os.ftruncate(fd, 0)
+                except OSError:
+                    pass
                 fcntl.flock(fd, fcntl.LOCK_UN)
             finally:
                 os.close(fd)

@@ -14,25 +14,27 @@ it; it is never overwritten.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import orjson
-from tinydb import Storage, TinyDB
+from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from readinglist import __version__
 from readinglist.core.corpus import merge_papers
-from readinglist.core.errors import StoreError, UnknownPaper, UserError
+from readinglist.core.errors import StoreError, UnknownPaper
 from readinglist.core.fileio import atomic_write_bytes
+from readinglist.core.annotating import AnnotationsMixin, NoteConflict, normalize_tags  # noqa: F401 - re-exported
+from readinglist.core.journal import Journal
 from readinglist.core.lock import StoreLock
-from readinglist.core.model import STATUSES, Annotation, Paper
+from readinglist.core.model import Annotation, Paper
+from readinglist.core.paper_update import merge_update
+from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
+from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
 from readinglist.core.parse import ParseError, Problem, parse_file
 
 SCHEMA_VERSION = 1
@@ -40,147 +42,9 @@ CORPUS_FILE = "corpus.json"
 ANNOTATIONS_FILE = "annotations.json"
 LOCK_FILE = "lock"
 BACKUP_DIR = "backups"
-BACKUPS_KEPT = 10
 
 # Migrations upgrade a file's data from version N to N + 1, in place.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], None]] = {}
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that writes atomically and re-reads only when changed.
-
-    The parsed data is cached with the file's (inode, mtime, size): every
-    write replaces the inode, so a write by another process is noticed.
-    """
-
-    def __init__(self, path: Path, *, pretty: bool = False, line_per_record: bool = False) -> None:
-        self.path = Path(path)
-        self._options = orjson.OPT_INDENT_2 if pretty else 0
-        self._line_per_record = line_per_record
-        self._cache: dict[str, Any] | None = None
-        self._stamp: tuple[int, int, int] | None = None
-
-    def stamp(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.path}: {exc.strerror or exc}") from None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-    def read(self) -> dict[str, Any] | None:
-        stamp = self.stamp()
-        if stamp is None:
-            self._cache, self._stamp = None, None
-            return None
-        if self._cache is not None and stamp == self._stamp:
-            return self._cache
-        try:
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            raise StoreError(
-                f"cannot read {self.path}: {exc.strerror or exc}; fix its permissions, it was left untouched"
-            ) from None
-        try:
-            with _no_gc():
-                data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise StoreError(
-                f"{self.path} is corrupt ({exc}); it was left untouched: run `readinglist doctor` "
-                "to restore a backup, or move the file aside"
-            ) from None
-        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-            raise StoreError(
-                f"{self.path} is not a readinglist store file; it was left untouched: "
-                "run `readinglist doctor` or move the file aside"
-            )
-        self._cache, self._stamp = data, stamp
-        return data
-
-    def _serialise(self, data: dict[str, Any]) -> bytes:
-        if not self._line_per_record:
-            return orjson.dumps(data, option=self._options)
-        # Still one JSON object that any JSON reader (TinyDB's own storage
-        # included) reads, laid out one record a line so iter_table() can
-        # stream it: 100k papers then load without the ~800 MB peak of
-        # parsing 180 MB in one piece.
-        dumps = orjson.dumps
-        tables = [
-            dumps(name) + b":{\n" + b",\n".join(dumps(key) + b":" + dumps(doc) for key, doc in docs.items()) + b"\n}"
-            for name, docs in data.items()
-        ]
-        return b"{" + b",\n".join(tables) + b"}\n"
-
-    def iter_table(self, name: str) -> Iterator[tuple[str, Any]] | None:
-        """The records of table ``name``, parsed one line at a time.
-
-        None when the file is not in the one-record-a-line layout (an older
-        or hand-edited file): the caller then falls back to read(), which
-        also reports a corrupt file properly.
-        """
-        if not self._line_per_record:
-            return None
-        try:
-            handle = self.path.open("rb")
-        except OSError:
-            return None
-        first = handle.readline()
-        if not (first.startswith(b'{"') and first.endswith(b":{\n")):
-            handle.close()
-            return None
-        return self._records(handle, first[1:], name)
-
-    def _records(self, handle: Any, header: bytes, wanted: str) -> Iterator[tuple[str, Any]]:
-        loads = orjson.loads
-        with handle:
-            table = loads(header[:-3])  # b'"name":{\n' -> "name"
-            closed = False
-            for line in handle:
-                if table is None:  # between tables: the next header
-                    if not line.endswith(b":{\n"):
-                        raise _NotLineLayout
-                    table = loads(line[:-3])
-                    continue
-                if line in (b"},\n", b"}}\n"):
-                    if table == wanted:
-                        return
-                    closed = line == b"}}\n"
-                    table = None
-                    continue
-                if line == b"\n":
-                    continue  # an empty table
-                if table == wanted:
-                    try:
-                        record = loads(b"{" + line.rstrip(b",\n") + b"}")
-                    except orjson.JSONDecodeError:
-                        raise _NotLineLayout from None
-                    yield from record.items()
-            if not closed:
-                raise _NotLineLayout
-
-    def write(self, data: dict[str, Any]) -> None:
-        try:
-            atomic_write_bytes(self.path, self._serialise(data))
-        except OSError as exc:
-            # TinyDB changed the cached dict in place before calling us.
-            self._cache, self._stamp = None, None
-            raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}; nothing was changed") from None
-        except BaseException:
-            self._cache, self._stamp = None, None
-            raise
-        self._cache, self._stamp = data, self.stamp()
-
-    def release(self) -> None:
-        """Forget the parsed data (kept: the stamp). The next read re-reads."""
-        self._cache = None
-
-    def close(self) -> None:
-        pass
-
-
-class _NotLineLayout(Exception):
-    """The file is not laid out one record a line after all: parse it whole."""
 
 
 class _Table(Table):
@@ -221,7 +85,7 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Store:
+class Store(AnnotationsMixin):
     """The user's library on disk. Open it with :meth:`Store.open`."""
 
     def __init__(self, home: Path, *, lock_timeout: float = 5.0) -> None:
@@ -241,6 +105,9 @@ class Store:
         self._papers_stamp: object = object()
         self._annotations: dict[str, Annotation] = {}
         self._annotations_stamp: object = object()
+        self._checked = CheckedStamp(self.home / CHECKED_FILE)
+        self._annotations_seen = False  # the file existed: its vanishing is news, not a fresh start
+        self.journal = Journal(self.home)
 
     # --- opening ---------------------------------------------------------
 
@@ -253,6 +120,7 @@ class Store:
         seed: bool = True,
         lock_timeout: float = 5.0,
         backup: bool = True,
+        rebuild_corpus: bool = False,
     ) -> Store:
         """Open (creating if needed) the store in ``home``.
 
@@ -269,15 +137,19 @@ class Store:
         store = cls(home, lock_timeout=lock_timeout)
         with store.lock:
             new = store._corpus_storage.stamp() is None
+            if new and not rebuild_corpus and store._ann_storage.stamp() is not None:
+                # Seeding afresh would silently drop every paper the user imported.
+                raise StoreError(
+                    f"{store.corpus_path} is missing, but the annotations are there; put it back, or run "
+                    "`readinglist doctor --rebuild-corpus` to re-import the built-in corpus"
+                )
             store._check_schema(store._corpus_db, store._corpus_storage, new)
             annotations_missing = store._ann_storage.read() is None
-            if annotations_missing and store.backups():
-                # Starting empty would hide the user's notes: the backups say there were some.
-                raise StoreError(
-                    f"{store.annotations_path} is missing, but {store.backup_dir} holds backups of it; "
-                    "run `readinglist doctor --restore` to restore the newest"
-                )
+            if annotations_missing:
+                store._refuse_to_start_empty()
             store._check_schema(store._ann_db, store._ann_storage, annotations_missing)
+            store.annotations()  # a bad record is reported now, before any backup copies it
+            store._settle_journal()  # a change whose writer was killed before writing it never happened
         if new and seed:
             store.import_files(bundled_listings(), year=year)
         store._current_papers()  # a corrupt corpus is reported now, before anything else
@@ -303,7 +175,13 @@ class Store:
             if new:
                 meta.upsert(Document({"version": SCHEMA_VERSION, "written_by": __version__}, doc_id="schema"))
             return
-        version = int(record.get("version", 0))
+        problem = schema_version_problem(record)
+        if problem:
+            raise StoreError(
+                f"{storage.path} {problem}; it was left untouched: run `readinglist doctor`, "
+                "or restore the file from a copy"
+            )
+        version = record["version"]
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{storage.path} was written by a newer readinglist (schema {version}, this one reads "
@@ -331,29 +209,38 @@ class Store:
 
     def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
+        if stamp is None and self._papers:
+            raise StoreError(
+                f"{self.corpus_path} vanished while readinglist was using it; nothing was written: "
+                "put it back, or run `readinglist doctor`"
+            )
         if stamp != self._papers_stamp:
+            trusted = self._checked.holds(stamp)
             with _no_gc():
-                papers = self._stream_papers() if self._corpus_storage._cache is None else None
+                papers = self._stream_papers(trusted) if self._corpus_storage._cache is None else None
                 if papers is None:
-                    papers = self._papers_from_read()
+                    papers = self._papers_from_read(trusted)
                 else:
                     self._corpus_storage._stamp = stamp
                 self._papers = papers
                 self._positions = {p.id: i for i, p in enumerate(papers)}
             self._papers_stamp = stamp
+            if not trusted and self._corpus_storage.stamp() == stamp:
+                self._checked.remember(stamp)
         return self._papers
 
-    def _stream_papers(self) -> list[Paper] | None:
+    def _stream_papers(self, trusted: bool = False) -> list[Paper] | None:
         """Papers parsed a line at a time; None if the file is not laid out so."""
         records = self._corpus_storage.iter_table("papers")
         if records is None:
             return None
+        convert = _trusted_paper if trusted else partial(_paper, self.corpus_path)
         try:
-            return [Paper.from_dict(record) for _, record in records]
+            return [convert(key, record) for key, record in records]
         except _NotLineLayout:
             return None
 
-    def _papers_from_read(self) -> list[Paper]:
+    def _papers_from_read(self, trusted: bool = False) -> list[Paper]:
         data = self._corpus_storage.read() or {}
         # The Paper objects hold everything the app reads; the parsed JSON
         # beside them would double the memory of a large corpus. So the
@@ -364,7 +251,7 @@ class Store:
         del data
         papers: list[Paper] = []
         while records:
-            papers.append(Paper.from_dict(records.popitem()[1]))
+            papers.append((_trusted_paper if trusted else partial(_paper, self.corpus_path))(*records.popitem()))
         papers.reverse()  # popitem takes the last: restore file order
         return papers
 
@@ -420,6 +307,8 @@ class Store:
 
         ``provenance`` in a change is merged field by field, not replaced.
         """
+        # What the caller read (before this refresh): a field changed on disk since is not overwritten.
+        seen = {pid: self._papers[self._positions[pid]].to_dict() for pid in changes if pid in self._positions}
         self._current_papers()
         unknown = [pid for pid in changes if pid not in self._positions]
         if unknown:
@@ -427,15 +316,7 @@ class Store:
 
         def updater(table: dict[str, Any]) -> None:
             for pid, fields in changes.items():
-                record = dict(table[pid])
-                for key, value in fields.items():
-                    if key == "provenance":
-                        merged = dict(record.get("provenance") or {})
-                        merged.update(value)
-                        record["provenance"] = merged
-                    else:
-                        record[key] = value
-                table[pid] = record
+                table[pid] = merge_update(table[pid], fields, seen.get(pid))
 
         with self.lock:
             self._papers_table.apply(updater)
@@ -460,148 +341,11 @@ class Store:
                 report.new, report.merged, report.unchanged = self.add_papers(result.papers)
         return reports
 
-    # --- annotations -----------------------------------------------------
 
-    def annotations(self) -> dict[str, Annotation]:
-        """Annotations of every paper that has one (others are defaults)."""
-        data = self._ann_storage.read() or {}
-        stamp = self._ann_storage._stamp
-        if stamp != self._annotations_stamp:
-            self._annotations = {
-                pid: Annotation.from_dict(rec) for pid, rec in data.get("annotations", {}).items()
-            }
-            self._annotations_stamp = stamp
-        return self._annotations
-
-    def annotation(self, pid: str) -> Annotation:
-        found = self.annotations().get(pid)
-        return Annotation.from_dict(found.to_dict()) if found else Annotation()
-
-    def annotations_changed_on_disk(self) -> bool:
-        """True when the annotations file changed since annotations() read it."""
-        return self._ann_storage.stamp() != self._annotations_stamp
-
-    def corpus_changed_on_disk(self) -> bool:
-        """True when the corpus file changed since papers() read it."""
-        return self._corpus_storage.stamp() != self._papers_stamp
-
-    def _annotate(self, pid: str, change: Callable[[Annotation], None]) -> Annotation:
-        if self.paper(pid) is None:
-            raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
-        with self.lock:
-            annotation = self.annotation(pid)  # re-read under the lock
-            change(annotation)
-            now = _now()
-            annotation.created = annotation.created or now
-            annotation.updated = now
-            self._ann_table.upsert(Document(annotation.to_dict(), doc_id=pid))
-        return annotation
-
-    def set_star(self, pid: str, star: bool) -> Annotation:
-        return self._annotate(pid, lambda a: setattr(a, "star", bool(star)))
-
-    def toggle_star(self, pid: str) -> Annotation:
-        return self._annotate(pid, lambda a: setattr(a, "star", not a.star))
-
-    def set_status(self, pid: str, status: str) -> Annotation:
-        if status not in STATUSES:
-            raise UserError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-        return self._annotate(pid, lambda a: setattr(a, "status", status))
-
-    def set_tags(self, pid: str, tags: Iterable[str]) -> Annotation:
-        clean = normalize_tags(tags)
-        return self._annotate(pid, lambda a: setattr(a, "tags", clean))
-
-    def update_tags(self, pid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Annotation:
-        add_list, remove_set = normalize_tags(add), set(normalize_tags(remove))
-
-        def change(a: Annotation) -> None:
-            tags = [t for t in a.tags if t not in remove_set]
-            tags += [t for t in add_list if t not in tags]
-            a.tags = tags
-
-        return self._annotate(pid, change)
-
-    def set_note(self, pid: str, note: str, *, expected: str | None = None) -> Annotation:
-        """Set the note. With ``expected`` (the note the user started editing),
-        refuse with ``NoteConflict`` if another process saved a different one
-        meanwhile, instead of silently overwriting it."""
-
-        def change(a: Annotation) -> None:
-            if expected is not None and a.note != expected.rstrip():
-                raise NoteConflict(a.note)
-            a.note = note.rstrip()
-
-        return self._annotate(pid, change)
-
-    def all_tags(self) -> list[str]:
-        tags: set[str] = set()
-        for annotation in self.annotations().values():
-            tags.update(annotation.tags)
-        return sorted(tags, key=str.casefold)
-
-    # --- backups ---------------------------------------------------------
-
-    def backups(self) -> list[Path]:
-        """Annotation backups, newest first."""
-        if not self.backup_dir.is_dir():
-            return []
-        return sorted(self.backup_dir.glob("annotations-*.json"), reverse=True)
-
-    def backup_annotations(self) -> Path | None:
-        """Keep a copy of the annotations when they differ from the newest copy."""
-        try:
-            current = self.annotations_path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError:
-            return None
-        existing = self.backups()
-        if existing and existing[0].read_bytes() == current:
-            return None
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        target = self.backup_dir / f"annotations-{stamp}.json"
-        try:
-            atomic_write_bytes(target, current)
-        except OSError:
-            return None  # a backup that cannot be written must not stop the app
-        for old in self.backups()[BACKUPS_KEPT:]:
-            try:
-                old.unlink()
-            except OSError:
-                pass
-        return target
+def _paper(path: Path, key: str, record: Any) -> Paper:
+    check_paper(path, key, record)
+    return Paper.from_dict(record)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Building 100k objects triggers many useless full collections: the
-    objects are all alive. Pausing the collector halves the load time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # What was built here lives on: keep the collector's next passes
-            # off it (re-enabling alone cost a ~0.4 s collection at 100k).
-            gc.freeze()
-            gc.enable()
-
-
-class NoteConflict(UserError):
-    """The note changed on disk since the user began editing it."""
-
-    def __init__(self, current: str) -> None:
-        super().__init__("the note was changed by another readinglist while you edited it; both versions are in the editor")
-        self.current = current
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Tags are single words: trimmed, inner spaces to dashes, no duplicates."""
-    seen: dict[str, None] = {}
-    for tag in tags:
-        clean = "-".join(str(tag).strip().lstrip("+#").split())
-        if clean and not clean.startswith("-"):
-            seen.setdefault(clean, None)
-    return list(seen)
+def _trusted_paper(key: str, record: Any) -> Paper:
+    return Paper.from_dict(record)

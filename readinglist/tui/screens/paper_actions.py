@@ -45,6 +45,8 @@ class PaperActions:
         Binding("c", "open_code", "Code", id="paper.open_code", tooltip="Open the code (choose when there are several)"),
         Binding("y", "copy_arxiv", "Copy link", id="paper.copy_arxiv", show=False, tooltip="Copy the arXiv link"),
         Binding("Y", "copy_code", "Copy code", id="paper.copy_code", show=False, tooltip="Copy the code link"),
+        Binding("u", "undo", "Undo", id="app.undo", tooltip="Undo the last change made in this app (a bulk change at once)"),
+        Binding("ctrl+r,U", "redo", "Redo", id="app.redo", show=False, tooltip="Redo what undo took back"),
         Binding("e", "export", "Export", id="app.export", tooltip="Export starred or filtered papers"),
         Binding("E", "enrich", "Resolve", id="paper.enrich", show=False, tooltip="Resolve the arXiv id and code of this paper"),
     ]
@@ -144,6 +146,34 @@ class PaperActions:
                 self.notify("Note saved", timeout=1.5)
 
         self.app.push_screen(NoteEditor(paper.title, self.library.annotation(paper.id).note, save), done)
+
+    def action_undo(self) -> None:
+        self._undo_or_redo(self.library.undo, "Undone", "Nothing to undo in this session")
+
+    def action_redo(self) -> None:
+        self._undo_or_redo(self.library.redo, "Redone", "Nothing to redo")
+
+    def _undo_or_redo(self, step: Callable[[], Any], done: str, nothing: str) -> None:
+        try:
+            changes, result = step()
+        except UserError as exc:
+            self.notify(f"Not undone: {exc}", severity="error", timeout=10)
+            return
+        if result is None:
+            self.notify(nothing, timeout=2)
+            return
+        self.show_changes(changes)
+        if not result.undone:
+            self.notify(f"{done}: nothing, every field was changed again since", severity="warning", timeout=4)
+            return
+        fields = ", ".join(dict.fromkeys(c.field for c in result.undone))
+        papers = {c.pid for c in result.undone}
+        paper = self.library.paper(next(iter(papers)))
+        whose = _papers(len(papers)) if len(papers) > 1 or paper is None else f'"{paper.title[:50]}"'
+        text = f"{done}: {fields} of {whose}"
+        if result.skipped:
+            text += f" ({len(result.skipped)} changed again since: kept)"
+        self.notify(text, timeout=4)
 
     # --- links ---------------------------------------------------------------------
 
