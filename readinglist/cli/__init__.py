@@ -47,7 +47,9 @@ class Context:
         if self._store is None:
             from readinglist.core.store import Store
 
-            self._store = Store.open(self.home, year=self.args.year)
+            # A new store takes the built-in papers unless the config says builtin_corpus = false.
+            seed = (self.home / "corpus.json").exists() or self.config.get("builtin_corpus", True) is not False
+            self._store = Store.open(self.home, year=self.args.year, seed=seed)
         return self._store
 
     def out(self, text: str = "") -> None:
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (papers, export, enrich, doctor):
         module.register(sub)
+    __import__("readinglist.cli.library", fromlist=["register"]).register(sub)  # add, remove, trash, edit, pdf...
     return parser
 
 

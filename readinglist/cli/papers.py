@@ -86,12 +86,18 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
             failed += 1
             ctx.err(f"{report.path}: error: {report.error}")
             continue
+        kind = f"{report.layout} listing" if report.layout in ("metadata", "daily", "compact") else f"{report.layout} file"
+        trashed = f", {report.trashed} left in the trash" if report.trashed else ""
         ctx.out(
-            f"{report.path}: {report.layout} listing, {report.parsed} parsed, {report.new} new, "
-            f"{report.merged} merged, {report.unchanged} unchanged, {len(report.problems)} skipped or with problems"
+            f"{report.path}: {kind}, {report.parsed} parsed, {report.new} new, "
+            f"{report.merged} merged, {report.unchanged} unchanged{trashed}, {len(report.problems)} skipped or with problems"
         )
         for problem in report.problems:
             ctx.out(f"  {problem.listing}:{problem.line}: {problem.message}")
+        for title, pid in report.duplicates[:20]:
+            ctx.out(f"  {clean_text(title)[:70]}: already in the library as {pid}")
+        if len(report.duplicates) > 20:
+            ctx.out(f"  ... and {len(report.duplicates) - 20} more already in the library")
     if failed == len(reports):
         raise UserError("no file could be imported")
     return 1 if failed else 0
@@ -228,6 +234,10 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
     for kind, urls in paper.links.items():
         for url in urls:
             lines.append(f"{kind + ':':<12} {url}")
+    from readinglist.core.corpus import edited_fields
+
+    if edited_fields(paper):
+        lines.append(f"edited:      {', '.join(edited_fields(paper))} (yours: never overwritten)")
     lines += [
         f"listings:    {', '.join(paper.listings)}",
         f"star:        {'yes' if annotation.star else 'no'}",

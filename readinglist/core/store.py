@@ -395,7 +395,7 @@ class Store:
         title (see ``corpus.IdentityIndex``); it then keeps its id. A paper in
         the trash stays there (``revive`` brings it back: an explicit add).
         Returns (new, merged, unchanged); ``outcomes`` collects (status, id,
-        incoming paper) with status new, merged, unchanged or trashed.
+        incoming paper) with status new, merged, unchanged, trashed or restored.
         Annotations live elsewhere, keyed by the same ids: they stay attached.
         """
         counts = [0, 0, 0]
@@ -414,6 +414,7 @@ class Store:
             cache: dict[str, Paper] = {}
             for paper in papers:
                 pid = index.find(paper)
+                back = False
                 if pid is None and (gone := trashed.find(paper)) is not None:
                     if not revive:
                         note("trashed", gone, paper)
@@ -422,7 +423,7 @@ class Store:
                     revived[gone] = item.get("annotation")
                     table[gone] = item["paper"]
                     index.add_record(gone, table[gone])
-                    pid = gone
+                    pid, back = gone, True
                 if pid is None:
                     paper.added = paper.added or now
                     table[paper.id] = paper.to_dict()
@@ -436,10 +437,10 @@ class Store:
                     table[pid] = existing.to_dict()
                     index.add(existing)
                     counts[1] += 1
-                    note("merged", pid, paper)
+                    note("restored" if back else "merged", pid, paper)
                 else:
                     counts[2] += 1
-                    note("unchanged", pid, paper)
+                    note("restored" if back else "unchanged", pid, paper)
 
         with self.lock:
             self._papers_table.apply(updater)
