@@ -165,10 +165,10 @@ def _settle(outcome: AddOutcome, ident: Identifier, result: object, found: list[
 def _store(store: Store, found: list[tuple[AddOutcome, Paper]]) -> None:
     if not found:
         return
-    results: list[tuple[str, str, Paper]] = []
+    results: list[tuple[str, str, Paper, bool]] = []
     store.add_papers([paper for _, paper in found], outcomes=results, revive=True)
     status = {"new": ADDED, "merged": MERGED, "unchanged": ALREADY, "restored": RESTORED}
-    for (outcome, paper), (state, pid, _) in zip(found, results, strict=True):
+    for (outcome, paper), (state, pid, _, _) in zip(found, results, strict=True):
         outcome.status, outcome.paper_id = status[state], pid
         stored = store.paper(pid)
         outcome.title = stored.title if stored is not None else paper.title

@@ -387,7 +387,7 @@ class Store:
         raise UnknownPaper(f"no paper has id {text!r}; `readinglist list` shows the ids")
 
     def add_papers(
-        self, papers: Iterable[Paper], *, outcomes: list[tuple[str, str, Paper]] | None = None, revive: bool = False
+        self, papers: Iterable[Paper], *, outcomes: list[tuple[str, str, Paper, bool]] | None = None, revive: bool = False
     ) -> tuple[int, int, int]:
         """Insert new papers and merge known ones; one atomic write.
 
@@ -395,16 +395,18 @@ class Store:
         title (see ``corpus.IdentityIndex``); it then keeps its id. A paper in
         the trash stays there (``revive`` brings it back: an explicit add).
         Returns (new, merged, unchanged); ``outcomes`` collects (status, id,
-        incoming paper) with status new, merged, unchanged, trashed or restored.
+        incoming paper, duplicate) with status new, merged, unchanged, trashed
+        or restored; duplicate is True when the library had the paper from
+        another source (not a re-import of the same file).
         Annotations live elsewhere, keyed by the same ids: they stay attached.
         """
         counts = [0, 0, 0]
         now = _now()
         revived: dict[str, dict[str, Any] | None] = {}
 
-        def note(status: str, pid: str, paper: Paper) -> None:
+        def note(status: str, pid: str, paper: Paper, duplicate: bool = False) -> None:
             if outcomes is not None:
-                outcomes.append((status, pid, paper))
+                outcomes.append((status, pid, paper, duplicate))
 
         def updater(table: dict[str, Any]) -> None:
             data = self._corpus_storage._cache or {}
@@ -433,14 +435,15 @@ class Store:
                     continue
                 existing = cache.get(pid) or Paper.from_dict(table[pid])
                 cache[pid] = existing
+                duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
                 if merge_papers(existing, paper):
                     table[pid] = existing.to_dict()
                     index.add(existing)
                     counts[1] += 1
-                    note("restored" if back else "merged", pid, paper)
+                    note("restored" if back else "merged", pid, paper, duplicate)
                 else:
                     counts[2] += 1
-                    note("restored" if back else "unchanged", pid, paper)
+                    note("restored" if back else "unchanged", pid, paper, duplicate)
 
         with self.lock:
             self._papers_table.apply(updater)
@@ -481,7 +484,7 @@ class Store:
         for path in paths:
             report = FileReport(path=str(path))
             reports.append(report)
-            outcomes: list[tuple[str, str, Paper]] = []
+            outcomes: list[tuple[str, str, Paper, bool]] = []
             try:
                 with _no_gc():
                     result = read_file(Path(path), year=year)
@@ -492,10 +495,10 @@ class Store:
                 continue
             report.parsed, report.problems = result.parsed, result.problems
             new_tags: dict[str, list[str]] = {}
-            for status, pid, paper in outcomes:
+            for status, pid, paper, duplicate in outcomes:
                 if status == "trashed":
                     report.trashed += 1
-                elif status != "new" and pid != paper.id:
+                elif duplicate:
                     report.duplicates.append((paper.title, pid))
                 elif status == "new" and paper.id in result.tags:
                     new_tags[pid] = result.tags[paper.id]

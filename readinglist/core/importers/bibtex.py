@@ -40,6 +40,11 @@ def parse_bibtex(text: str, listing: str) -> ImportResult:
     for block in library.failed_blocks:
         what = "duplicate entry key" if type(block).__name__ == "DuplicateBlockKeyBlock" else "entry could not be read"
         result.problems.append(Problem(listing, int(block.start_line or 0) + 1, f"{what}: skipped"))
+    macros = {m.key.lower(): str(m.value) for m in library.strings}
+    for entry in library.entries:
+        for item in entry.fields:
+            if isinstance(item.value, str) and "#" in item.value:
+                item.value = _concatenate(item.value, macros)
     entries = {e.key.lower(): e for e in library.entries}
     parents = {str(_value(e, "crossref") or "").lower() for e in library.entries} - {""}
     papers = []
@@ -62,6 +67,21 @@ def parse_bibtex(text: str, listing: str) -> ImportResult:
     result.papers = papers
     result.parsed = len(papers)
     return result
+
+
+def _concatenate(value: str, macros: dict[str, str]) -> str:
+    """``me # " and others"``: bibtexparser leaves ``#`` joins to us."""
+    parts = _split_top_level(value, "#")
+    if len(parts) < 2:
+        return value
+    out = []
+    for part in parts:
+        part = part.strip()
+        if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
+            out.append(part[1:-1])
+        else:
+            out.append(macros.get(part.lower(), part))
+    return "".join(out)
 
 
 def _value(entry: Any, key: str) -> Any:
@@ -109,7 +129,7 @@ def _paper(kind: str, key: str, fields: dict[str, Any], listing: str, line: int)
         venue=one_line(_latex(venue)) or None if venue else None,
         volume=one_line(fields.get("volume")) or None,
         issue=one_line(fields.get("number") or fields.get("issue")) or None,
-        pages=one_line(_latex(fields.get("pages") or "")) or None,
+        pages=re.sub(r"\s*(?:-+|–|—)\s*", "-", one_line(_latex(fields.get("pages") or ""))) or None,  # "770--778" -> "770-778", as CSL writes it
         publisher=one_line(_latex(fields.get("publisher") or "")) or None,
         citation_key=one_line(key) or None,
     )
@@ -158,6 +178,8 @@ def _split_top_level(text: str, separator: str = " and ") -> list[str]:
             depth += 1
         elif ch == "}":
             depth = max(0, depth - 1)
+        elif ch == '"' and separator == "#":
+            depth = 0 if depth == -1 else (-1 if depth == 0 else depth)  # inside a "..." part
         elif depth == 0 and lowered.startswith(separator, i):
             pieces.append(source[start:i].strip())
             i += len(separator)
@@ -178,6 +200,7 @@ def _balanced(text: str) -> bool:
 
 
 _CONVERTER = None
+_LOGOS = re.compile(r"\\(LaTeX|TeX|BibTeX|XeTeX|LuaTeX)\b(?:\{\})?")
 
 
 def _latex(text: object) -> str:
@@ -190,6 +213,7 @@ def _latex(text: object) -> str:
         from pylatexenc.latex2text import LatexNodes2Text
 
         _CONVERTER = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+    value = _LOGOS.sub(lambda m: m.group(1), value)  # pylatexenc drops these
     try:
         return _CONVERTER.latex_to_text(value)
     except Exception:  # noqa: BLE001 - malformed LaTeX: keep the text, minus braces
