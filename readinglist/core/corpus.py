@@ -150,14 +150,22 @@ class IdentityIndex:
         if original:
             self._keys.setdefault(("title", normalize_title(original)), pid)
 
-    def add(self, paper: Paper) -> None:
-        self.add_record(paper.id, {"arxiv_id": paper.arxiv_id, "doi": paper.doi, "title": paper.title, "provenance": paper.provenance})
+    def add(self, paper: Paper, keys: list[tuple[str, str]] | None = None) -> None:
+        if keys is None or (paper.provenance.get("title") or {}).get("original"):
+            self.add_record(paper.id, {"arxiv_id": paper.arxiv_id, "doi": paper.doi, "title": paper.title, "provenance": paper.provenance})
+            return
+        self._ids.add(paper.id)
+        for key in keys:
+            self._keys.setdefault(key, paper.id)
 
-    def find(self, paper: Paper) -> str | None:
-        """The id the library knows ``paper`` by, or None for a new paper."""
+    def find(self, paper: Paper, keys: list[tuple[str, str]] | None = None) -> str | None:
+        """The id the library knows ``paper`` by, or None for a new paper.
+
+        ``keys``: the paper's ``identity_keys``, when the caller has them already.
+        """
         if paper.id in self._ids:
             return paper.id
-        for key in identity_keys(paper.arxiv_id, paper.doi, paper.title):
+        for key in keys if keys is not None else identity_keys(paper.arxiv_id, paper.doi, paper.title):
             pid = self._keys.get(key)
             if pid is not None:
                 return pid

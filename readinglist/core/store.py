@@ -28,7 +28,7 @@ from tinydb import Storage, TinyDB
 from tinydb.table import Document, Table
 
 from readinglist import __version__
-from readinglist.core.corpus import IdentityIndex, merge_papers, user_edit
+from readinglist.core.corpus import IdentityIndex, identity_keys, merge_papers, user_edit
 from readinglist.core.errors import StoreError, UnknownPaper, UserError
 from readinglist.core.fileio import atomic_write_bytes
 from readinglist.core.lock import StoreLock
@@ -415,9 +415,10 @@ class Store:
             trashed = IdentityIndex.of_records({pid: item.get("paper") or {} for pid, item in trash.items()})
             cache: dict[str, Paper] = {}
             for paper in papers:
-                pid = index.find(paper)
+                keys = identity_keys(paper.arxiv_id, paper.doi, paper.title)
+                pid = index.find(paper, keys)
                 back = False
-                if pid is None and (gone := trashed.find(paper)) is not None:
+                if pid is None and trash and (gone := trashed.find(paper, keys)) is not None:
                     if not revive:
                         note("trashed", gone, paper)
                         continue
@@ -429,7 +430,7 @@ class Store:
                 if pid is None:
                     paper.added = paper.added or now
                     table[paper.id] = paper.to_dict()
-                    index.add(paper)
+                    index.add(paper, keys)
                     counts[0] += 1
                     note("new", paper.id, paper)
                     continue

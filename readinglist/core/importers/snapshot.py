@@ -20,6 +20,7 @@ from readinglist.core.importers.common import SNAPSHOT, ImportResult, clean_doi,
 from readinglist.core.model import Paper
 from readinglist.core.parse import Problem
 
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 SNAPSHOT_KEYS = ("authors_parsed", "versions", "categories", "update_date", "journal-ref")
 
 
@@ -60,12 +61,18 @@ def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper 
     if not eprint or not title:
         return None
     authors = []
-    for parts in record.get("authors_parsed") or []:
-        if isinstance(parts, list) and parts:
-            last, first, suffix = (list(map(str, parts)) + ["", ""])[:3]
-            name = one_line(f"{first} {last} {suffix}")
-            if name:
-                authors.append(name)
+    for parts in record.get("authors_parsed") or ():
+        if not isinstance(parts, list) or not parts:
+            continue
+        last = parts[0] if isinstance(parts[0], str) else str(parts[0])
+        first = parts[1] if len(parts) > 1 and parts[1] else ""
+        name = f"{first} {last}" if first else last
+        if len(parts) > 2 and parts[2]:
+            name = f"{name} {parts[2]}"
+        if not (name.isascii() and name.isprintable()) or "  " in name:
+            name = one_line(name)  # the rare name with escapes or odd spacing
+        if name:
+            authors.append(name)
     if not authors and record.get("authors"):
         authors = [one_line(a) for a in str(record["authors"]).replace(" and ", ", ").split(",") if one_line(a)]
     categories = [c for c in str(record.get("categories") or "").split() if c]
@@ -73,7 +80,7 @@ def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper 
         title,
         listing,
         line,
-        abstract=" ".join(str(record.get("abstract") or "").split()),
+        abstract=_unwrap(record.get("abstract")),
         authors=authors,
         category=categories[0] if categories else None,
         categories=categories,
@@ -84,11 +91,22 @@ def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper 
     )
 
 
+def _unwrap(text: object) -> str:
+    value = text if isinstance(text, str) else str(text or "")
+    if "\n" in value or "  " in value or value[:1].isspace() or value[-1:].isspace():
+        return " ".join(value.split())
+    return value
+
+
 def _first_version(record: dict[str, Any]) -> str | None:
     versions = record.get("versions")
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
         created = versions[0].get("created")
         if created:
+            # "Mon, 2 Apr 2007 19:18:42 GMT": split by hand, the email parser is 10x slower.
+            parts = str(created).split()
+            if len(parts) >= 4 and parts[2] in _MONTHS and parts[1].isdigit() and parts[3].isdigit():
+                return f"{int(parts[3]):04d}-{_MONTHS[parts[2]]:02d}-{int(parts[1]):02d}"
             try:
                 return email.utils.parsedate_to_datetime(str(created)).date().isoformat()
             except (TypeError, ValueError, IndexError):
