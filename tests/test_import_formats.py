@@ -193,3 +193,20 @@ def test_a_file_of_no_known_format_gets_one_line(store: Store, tmp_path: Path, c
     reports = store.import_files([bad, good])
     assert message in (reports[0].error or "")
     assert reports[1].new == 1
+
+
+def test_hostile_text_in_imports_is_stripped(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store", seed=False)
+    bib = tmp_path / "evil.bib"
+    bib.write_text(
+        '@article{evil, title={Nice \x1b]52;c;cm0gLXJmIH4=\x07Title\x1b[2J}, author={Bad\x1b[31m, Guy}, url={javascript:alert(1)}, journal={J\u202eevil}}',
+        encoding="utf-8",
+    )
+    lines = tmp_path / "evil.jsonl"
+    lines.write_text(snapshot_line(1, title="Snap\x1b[5m title", categories="cs.LG\x1b[31m") + "\n" + "x" * (1024 * 1024 + 10) + "\n" + snapshot_line(2) + "\n", encoding="utf-8")
+    reports = store.import_files([bib, lines])
+    assert reports[1].parsed == 2 and "longer than" in reports[1].problems[0].message
+    evil = by_key(store, "evil")
+    assert (evil.title, evil.authors, evil.url, evil.venue) == ("Nice Title", ["Guy Bad"], None, "Jevil")
+    snap = next(p for p in store.papers() if p.arxiv_id == "2301.00001")
+    assert (snap.title, snap.category) == ("Snap title", "cs.LG")

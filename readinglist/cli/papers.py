@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import listing files into the store", description="Import listing files (any of the three layouts) into the store. Annotations are never touched.")
+    p = sub.add_parser("import", help="import listings, .bib, CSL-JSON or arXiv metadata", description="Import listing files (any of the three layouts), BibTeX, CSL-JSON or arXiv metadata lines into the store; the format is told from the content. A paper already in the library is merged, a removed one stays in the trash. Annotations are never touched (a new entry's keywords become its tags).")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add_common_options(p)
     p.set_defaults(func=run_import)

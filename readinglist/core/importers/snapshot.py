@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -19,8 +19,10 @@ from readinglist.core.identifiers import arxiv_id
 from readinglist.core.importers.common import SNAPSHOT, ImportResult, clean_doi, make_paper, one_line
 from readinglist.core.model import Paper
 from readinglist.core.parse import Problem
+from readinglist.core.text import clean_text
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+MAX_LINE_BYTES = 1024 * 1024  # real records are a few KiB
 SNAPSHOT_KEYS = ("authors_parsed", "versions", "categories", "update_date", "journal-ref")
 
 
@@ -41,7 +43,10 @@ def read_snapshot(path: Path, listing: str) -> ImportResult:
 def _stream(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]:
     loads = orjson.loads
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        for number, raw in enumerate(_lines(handle), 1):
+            if raw is None:
+                result.problems.append(Problem(listing, number, f"line longer than {MAX_LINE_BYTES // 1024} KiB: skipped"))
+                continue
             if not raw.strip():
                 continue
             try:
@@ -53,6 +58,20 @@ def _stream(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]:
                 result.problems.append(Problem(listing, number, "not an arXiv metadata record (no id or title): skipped"))
                 continue
             yield paper
+
+
+def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """The file's lines; None for one over the cap (read past, never held whole)."""
+    while True:
+        line = handle.readline(MAX_LINE_BYTES)
+        if not line:
+            return
+        if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line
 
 
 def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper | None:
@@ -75,7 +94,7 @@ def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper 
             authors.append(name)
     if not authors and record.get("authors"):
         authors = [one_line(a) for a in str(record["authors"]).replace(" and ", ", ").split(",") if one_line(a)]
-    categories = [c for c in str(record.get("categories") or "").split() if c]
+    categories = clean_text(str(record.get("categories") or "")).split()
     return make_paper(
         title,
         listing,
