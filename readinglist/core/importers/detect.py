@@ -8,6 +8,7 @@ from readinglist.core.importers.common import ImportResult
 from readinglist.core.parse import MAX_FILE_BYTES, ParseError, decode, parse_file
 
 HEAD_BYTES = 64 * 1024
+FIRST_LINE_BYTES = 1024 * 1024  # an arXiv metadata record is a few KiB
 
 
 def read_file(path: Path, *, year: int | None = None) -> ImportResult:
@@ -19,7 +20,9 @@ def read_file(path: Path, *, year: int | None = None) -> ImportResult:
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-            first_line = head.split(b"\n", 1)[0] if b"\n" in head else head + handle.readline()
+            first_line = head.split(b"\n", 1)[0]
+            if b"\n" not in head and b"\x00" not in head:  # a long first line: read on, within a bound
+                first_line = head + handle.readline(FIRST_LINE_BYTES)
     except (OSError, ValueError):
         head = first_line = b""  # parse_file says what is wrong with it
     if head and b"\x00" not in head:
@@ -42,10 +45,11 @@ def read_file(path: Path, *, year: int | None = None) -> ImportResult:
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ParseError(str(path), f"is {size // (1024 * 1024)} MB; files over {MAX_FILE_BYTES // (1024 * 1024)} MB are refused")
-        raw = path.read_bytes()
+        # Read at most one byte past the cap: a device or a growing file must not exhaust memory.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ParseError(str(path), f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; files that big are refused")
     except OSError as exc:
         raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
     return decode(raw, str(path))
