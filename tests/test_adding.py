@@ -188,3 +188,19 @@ def test_cli_add_reports_each_thing_and_exit_code(empty: Store, monkeypatch: pyt
     records = json.loads(capsys.readouterr().out)
     assert [r["status"] for r in records] == [ALREADY, NOT_UNDERSTOOD]
     assert Store.open(empty.home).annotation(records[0]["id"]).star
+
+
+def test_cancelling_keeps_what_was_found_and_reports_the_rest(empty: Store) -> None:
+    import threading
+
+    services = Services()
+    stop = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stop.set()  # the user presses Ctrl+C while arXiv answers
+        return services.handler(request)
+
+    client = PoliteClient(SETTINGS, transport=httpx.MockTransport(handler), cancel=stop, sleep=lambda s: None)
+    outcomes = add_things(empty, ["2304.02643", "10.1145/3386569.3392377"], SETTINGS, client=client)
+    assert [o.status for o in outcomes] == [ADDED, FAILED]
+    assert "cancelled" in outcomes[1].reason

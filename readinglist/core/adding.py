@@ -114,33 +114,28 @@ def add_things(
     if client is None:
         client = PoliteClient(settings, cancel=cancel)
     run = _Resolver(client, settings, EnrichCache(store.home / "cache"), JsonCache(store.home / "cache" / "doi.json"), refresh, progress)
-    outcomes: list[AddOutcome] = []
+    parsed = [(thing, parse_thing(thing)) for thing in things]
+    # Every THING has its outcome from the start: a cancelled run still reports each.
+    outcomes = [AddOutcome(thing, FAILED, reason="cancelled before it was looked up") for thing in [*things, *titles]]
     found: list[tuple[AddOutcome, Paper]] = []
     try:
-        parsed = [(thing, parse_thing(thing)) for thing in things]
         entries = run.arxiv([i.value for _, i in parsed if i is not None and i.kind == ARXIV])
-        for thing, ident in parsed:
-            outcome = AddOutcome(thing, NOT_UNDERSTOOD)
-            outcomes.append(outcome)
+        for outcome, (_, ident) in zip(outcomes, parsed):
             if ident is None:
-                outcome.reason = "not an arXiv id, arXiv URL or DOI (use --title for a title)"
+                outcome.status, outcome.reason = NOT_UNDERSTOOD, "not an arXiv id, arXiv URL or DOI (use --title for a title)"
                 continue
             result = entries.get(_key(ident.value)) if ident.kind == ARXIV else run.doi(ident)
             _settle(outcome, ident, result, found)
-        for title in titles:
-            outcome = AddOutcome(title, NOT_FOUND)
-            outcomes.append(outcome)
+        for outcome, title in zip(outcomes[len(parsed) :], titles):
             result = run.title(title)
             if isinstance(result, Paper):
                 found.append((outcome, result))
             else:
-                outcome.status, outcome.reason = (FAILED, result[1]) if result[0] == FAILED else (NOT_FOUND, result[1])
+                outcome.status, outcome.reason = result
     except OfflineError as exc:
         raise AddOffline(f"offline: {exc}. Nothing was added; check the network, or the READINGLIST_*_API settings") from None
     except Cancelled:
-        for outcome in outcomes:
-            if outcome.status == NOT_UNDERSTOOD and not outcome.reason:
-                outcome.status, outcome.reason = FAILED, "cancelled"
+        pass  # what was found so far is still added below
     finally:
         run.flush()
         if own:
@@ -153,6 +148,7 @@ def add_things(
 
 
 def _settle(outcome: AddOutcome, ident: Identifier, result: object, found: list[tuple[AddOutcome, Paper]]) -> None:
+    outcome.reason = ""
     if isinstance(result, Paper):
         found.append((outcome, result))
     elif isinstance(result, str):

@@ -575,10 +575,16 @@ class Store:
 
     def trash(self) -> list[TrashItem]:
         """Removed papers, most recently removed first."""
-        data = self._corpus_storage.read() or {}
+        records = self._corpus_storage.iter_table("trash")  # streamed: no parse of the papers
+        try:
+            trash = dict(records) if records is not None else None
+        except _NotLineLayout:
+            trash = None
+        if trash is None:
+            trash = (self._corpus_storage.read() or {}).get("trash") or {}
         items = [
             TrashItem(Paper.from_dict(item["paper"]), Annotation.from_dict(item["annotation"]) if item.get("annotation") else None, item.get("removed") or "")
-            for item in (data.get("trash") or {}).values()
+            for item in trash.values()
         ]
         return sorted(items, key=lambda i: i.removed, reverse=True)
 
