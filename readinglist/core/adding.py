@@ -162,12 +162,12 @@ def _store(store: Store, found: list[tuple[AddOutcome, Paper]]) -> None:
     if not found:
         return
     results: list[tuple[str, str, Paper, bool]] = []
+    known = {p.id: p.title for p in store.papers()}  # before the write: no re-read after it
     store.add_papers([paper for _, paper in found], outcomes=results, revive=True)
     status = {"new": ADDED, "merged": MERGED, "unchanged": ALREADY, "restored": RESTORED}
     for (outcome, paper), (state, pid, _, _) in zip(found, results, strict=True):
         outcome.status, outcome.paper_id = status[state], pid
-        stored = store.paper(pid)
-        outcome.title = stored.title if stored is not None else paper.title
+        outcome.title = known.get(pid) or paper.title
 
 
 class _Resolver:

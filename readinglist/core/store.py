@@ -609,11 +609,14 @@ class Store:
         if paper is None:
             raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
         changes = user_edit(paper, fields, _now())
-        if changes:
-            self.update_papers({pid: changes})
-        edited = self.paper(pid)
-        assert edited is not None
-        return edited
+        if not changes:
+            return paper
+        self.update_papers({pid: changes})
+        # Built here rather than re-read: re-reading a 100k corpus costs seconds.
+        record = paper.to_dict()
+        record.update({k: v for k, v in changes.items() if k != "provenance"})
+        record["provenance"] = {**record["provenance"], **changes["provenance"]}
+        return Paper.from_dict(record)
 
     # --- annotations -----------------------------------------------------
 
