@@ -63,3 +63,14 @@ def test_doi_forms(thing: str, expected: str) -> None:
 )
 def test_not_understood(thing: str) -> None:
     assert parse_thing(thing) is None
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_understood_or_refused_never_an_exception(text: str) -> None:
+    found = parse_thing(text)
+    assert found is None or found.kind in (ARXIV, DOI)

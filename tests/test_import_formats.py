@@ -210,3 +210,31 @@ def test_hostile_text_in_imports_is_stripped(tmp_path: Path) -> None:
     assert (evil.title, evil.authors, evil.url, evil.venue) == ("Nice Title", ["Guy Bad"], None, "Jevil")
     snap = next(p for p in store.papers() if p.arxiv_id == "2301.00001")
     assert (snap.title, snap.category) == ("Snap title", "cs.LG")
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_BIBLIKE = st.text(alphabet=st.sampled_from(list('@{}()",=#%\\\'^~$ \nabcAB0129-_.:/')) , max_size=300)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_BIBLIKE)
+def test_any_bibtex_like_text_imports_or_is_one_error(tmp_path: Path, body: str) -> None:
+    from readinglist.core.importers.bibtex import parse_bibtex
+
+    result = parse_bibtex("@article{k,\n" + body, "fuzz.bib")
+    for paper in result.papers:
+        assert paper.title and "\x1b" not in paper.title
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20), lambda c: st.lists(c, max_size=4) | st.dictionaries(st.sampled_from(["title", "author", "issued", "DOI", "URL", "type", "date-parts", "family", "literal", "link", "container-title", "page"]), c, max_size=6), max_leaves=20))
+def test_any_json_is_csl_or_one_error(data: object) -> None:
+    from readinglist.core.importers.csl import parse_csl
+    from readinglist.core.parse import ParseError
+
+    try:
+        parse_csl(json.dumps(data), "fuzz.json")
+    except ParseError:
+        pass

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from readinglist.core.importers.common import BIBTEX, ImportResult, arxiv_in, clean_doi, iso_date, make_paper, one_line, safe_url
-from readinglist.core.parse import Problem
+from readinglist.core.parse import ParseError, Problem
 
 _MONTHS = {name: i for i, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _ENTRY_START = re.compile(r"^\s*@\s*(?!string\b|comment\b|preamble\b)[A-Za-z]+\s*[{(]", re.IGNORECASE | re.MULTILINE)
@@ -35,6 +35,8 @@ def parse_bibtex(text: str, listing: str) -> ImportResult:
     logger.setLevel(logging.CRITICAL)  # its warnings are reported as problems instead
     try:
         library = bibtexparser.parse_string(text)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must stay this file's one-line error
+        raise ParseError(listing, f"could not be read as BibTeX ({type(exc).__name__}: {str(exc)[:100]})") from None
     finally:
         logger.setLevel(level)
     for block in library.failed_blocks:

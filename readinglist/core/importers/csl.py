@@ -69,7 +69,7 @@ def paper_from_csl(item: dict[str, Any], listing: str, line: int = 0) -> Paper |
     if not title:
         return None
     authors = []
-    for person in item.get("author") or []:
+    for person in _list(item.get("author")):
         if not isinstance(person, dict):
             continue
         name = person.get("literal") or " ".join(str(person.get(k) or "") for k in ("given", "non-dropping-particle", "family", "suffix"))
@@ -122,12 +122,17 @@ def _issued(item: dict[str, Any]) -> str | None:
 
 def _pdf_link(item: dict[str, Any]) -> str | None:
     """An open-access PDF link, when the registration agency gives one."""
-    for link in item.get("link") or []:
+    for link in _list(item.get("link")):
         if isinstance(link, dict) and str(link.get("content-type", "")).lower() == "application/pdf":
             url = safe_url(link.get("URL"))
             if url and url.startswith("https://"):
                 return url
     return None
+
+
+def _list(value: Any) -> list[Any]:
+    """A list field that may be anything in a hand-edited or broken file."""
+    return value if isinstance(value, list) else []
 
 
 def _strip_tags(text: str) -> str:
