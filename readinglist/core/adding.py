@@ -108,11 +108,13 @@ def add_things(
     first request cannot connect (nothing is changed then).
     """
     from readinglist.core.enrich.cache import EnrichCache, JsonCache
-    from readinglist.core.enrich.client import Cancelled, OfflineError, PoliteClient
+    from readinglist.core.enrich.client import Cancelled, Canceller, OfflineError, PoliteClient
 
     own = client is None
     if client is None:
         client = PoliteClient(settings, cancel=cancel)
+    elif cancel is not None:
+        client.canceller = Canceller(cancel)
     run = _Resolver(client, settings, EnrichCache(store.home / "cache"), JsonCache(store.home / "cache" / "doi.json"), refresh, progress)
     parsed = [(thing, parse_thing(thing)) for thing in things]
     # Every THING has its outcome from the start: a cancelled run still reports each.
