@@ -204,3 +204,42 @@ def test_cancelling_keeps_what_was_found_and_reports_the_rest(empty: Store) -> N
     outcomes = add_things(empty, ["2304.02643", "10.1145/3386569.3392377"], SETTINGS, client=client)
     assert [o.status for o in outcomes] == [ADDED, FAILED]
     assert "cancelled" in outcomes[1].reason
+
+
+def test_a_doi_redirect_to_plain_http_is_refused(empty: Store) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            return httpx.Response(302, headers={"location": "http://agency.test/csl"})
+        return httpx.Response(200, json={"title": "Downgraded", "type": "article"})
+
+    client = PoliteClient(SETTINGS, transport=httpx.MockTransport(handler), sleep=lambda s: None)
+    (outcome,) = add_things(empty, ["10.1145/3386569.3392377"], SETTINGS, client=client)
+    assert outcome.status == FAILED and "plain-http" in outcome.reason
+    assert empty.papers() == []
+
+
+def test_cli_import_and_pdf_as_a_user_runs_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from readinglist.cli import main
+
+    services = Services()
+    original = PoliteClient.__init__
+
+    def with_fake_services(self: PoliteClient, settings, **kwargs) -> None:  # noqa: ANN001
+        original(self, settings, transport=httpx.MockTransport(services.handler), sleep=lambda s: None)
+
+    monkeypatch.setattr(PoliteClient, "__init__", with_fake_services)
+    monkeypatch.setenv("READINGLIST_ARXIV_PDF", SETTINGS.arxiv_pdf)
+    opened: list[Path] = []
+    monkeypatch.setattr("readinglist.core.pdf.open_with_viewer", lambda path, runner=None: opened.append(path))
+    home = str(tmp_path / "home")
+    bib = tmp_path / "mine.bib"
+    bib.write_text("@misc{oquab, title={{DINOv2}: Learning Robust Visual Features without Supervision}, eprint={2304.07193}, archivePrefix={arXiv}}", encoding="utf-8")
+    assert main(["import", str(bib), "--home", home]) == 0
+    out = capsys.readouterr().out
+    assert "bibtex file, 1 parsed, 0 new, 1 merged" in out  # the built-in corpus has it
+    assert "DINOv2: Learning Robust Visual Features without Supervision: already in the library as" in out
+    pid = out.rsplit("already in the library as ", 1)[1].split()[0]
+    assert main(["pdf", pid, "--home", home]) == 0
+    assert opened == [tmp_path / "home" / "pdfs" / f"{pid}.pdf"] and opened[0].read_bytes().startswith(b"%PDF-")
+    assert main(["pdf", pid, "--home", home]) == 0  # already there: opened, not downloaded again
+    assert sum(1 for r in services.requests if r.url.path.startswith("/pdf/")) == 1

@@ -150,3 +150,8 @@ def test_remove_builtin_keeps_annotated_and_imported_papers(tmp_path: Path, caps
     left = {p.id for p in Store.open(home).papers()}
     assert left == {starred.id, noted.id, next(p.id for p in store.papers() if p.title == "A Paper of My Own")}
     assert "papers to the trash" in capsys.readouterr().out
+
+
+def test_import_of_an_arxiv_url_points_to_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(tmp_path / "home", "import", "https://arxiv.org/abs/2304.07193") == 1
+    assert "readinglist add https://arxiv.org/abs/2304.07193" in capsys.readouterr().err

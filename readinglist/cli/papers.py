@@ -84,7 +84,10 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
     for report in reports:
         if report.error:
             failed += 1
-            ctx.err(f"{report.path}: error: {report.error}")
+            from readinglist.core.identifiers import parse_thing
+
+            hint = f"; to add a paper by id, URL or DOI: readinglist add {report.path}" if report.error == "no such file" and parse_thing(report.path) else ""
+            ctx.err(f"{report.path}: error: {report.error}{hint}")
             continue
         kind = f"{report.layout} listing" if report.layout in ("metadata", "daily", "compact") else f"{report.layout} file"
         trashed = f", {report.trashed} left in the trash" if report.trashed else ""
