@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -86,7 +87,8 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
             failed += 1
             from readinglist.core.identifiers import parse_thing
 
-            hint = f"; to add a paper by id, URL or DOI: readinglist add {report.path}" if report.error == "no such file" and parse_thing(report.path) else ""
+            thing = re.sub(r"^(https?):/(?!/)", r"\1://", report.path)  # Path() folded the URL's "//"
+            hint = f"; to add a paper by id, URL or DOI: readinglist add {thing}" if report.error == "no such file" and parse_thing(thing) else ""
             ctx.err(f"{report.path}: error: {report.error}{hint}")
             continue
         kind = f"{report.layout} listing" if report.layout in ("metadata", "daily", "compact") else f"{report.layout} file"
