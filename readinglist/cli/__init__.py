@@ -51,7 +51,9 @@ class Context:
         if self._store is None:
             from readinglist.core.store import Store
 
-            self._store = Store.open(self.home, year=self.args.year)
+            # A new store takes the built-in papers unless the config says builtin_corpus = false.
+            seed = (self.home / "corpus.json").exists() or self.config.get("builtin_corpus", True) is not False
+            self._store = Store.open(self.home, year=self.args.year, seed=seed)
         return self._store
 
     def library(self) -> Library:
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (papers, export, enrich, fetch, doctor):
         module.register(sub)
     from readinglist.cli import history; history.register(sub)  # noqa: E702 - one line to merge
+    __import__("readinglist.cli.library", fromlist=["register"]).register(sub)  # add, remove, trash, edit, pdf...
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import listing files into the store", description="Import listing files (any of the three layouts) into the store. Annotations are never touched.")
+    p = sub.add_parser("import", help="import listings, .bib, CSL-JSON or arXiv metadata", description="Import listing files (any of the three layouts), BibTeX, CSL-JSON or arXiv metadata lines into the store; the format is told from the content. A paper already in the library is merged, a removed one stays in the trash. Annotations are never touched (a new entry's keywords become its tags).")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add_common_options(p)
     p.set_defaults(func=run_import)
@@ -82,14 +83,24 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
     for report in reports:
         if report.error:
             failed += 1
-            ctx.err(f"{shown(report.path)}: error: {report.error}")
+            from readinglist.core.identifiers import parse_thing
+
+            thing = re.sub(r"^(https?):/(?!/)", r"\1://", report.path)  # Path() folded the URL's "//"
+            hint = f"; to add a paper by id, URL or DOI: readinglist add {thing}" if report.error == "no such file" and parse_thing(thing) else ""
+            ctx.err(f"{shown(report.path)}: error: {report.error}{shown(hint)}")
             continue
+        kind = f"{report.layout} listing" if report.layout in ("metadata", "daily", "compact") else f"{report.layout} file"
+        trashed = f", {report.trashed} left in the trash" if report.trashed else ""
         ctx.out(
-            f"{shown(report.path)}: {report.layout} listing, {report.parsed} parsed, {report.new} new, "
-            f"{report.merged} merged, {report.unchanged} unchanged, {len(report.problems)} skipped or with problems"
+            f"{shown(report.path)}: {kind}, {report.parsed} parsed, {report.new} new, "
+            f"{report.merged} merged, {report.unchanged} unchanged{trashed}, {len(report.problems)} skipped or with problems"
         )
         for problem in report.problems:
             ctx.out(f"  {shown(problem.listing)}:{problem.line}: {problem.message}")
+        for title, pid in report.duplicates[:20]:
+            ctx.out(f"  {clean_text(title)[:70]}: already in the library as {pid}")
+        if len(report.duplicates) > 20:
+            ctx.out(f"  ... and {len(report.duplicates) - 20} more already in the library")
     if failed == len(reports):
         raise UserError("no file could be imported")
     return 1 if failed else 0
@@ -204,6 +215,10 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
     for kind, urls in paper.links.items():
         for url in urls:
             lines.append(f"{kind + ':':<12} {url}")
+    from readinglist.core.corpus import edited_fields
+
+    if edited_fields(paper):
+        lines.append(f"edited:      {', '.join(edited_fields(paper))} (yours: never overwritten)")
     lines += [
         f"listings:    {', '.join(paper.listings)}",
         f"star:        {'yes' if annotation.star else 'no'}",

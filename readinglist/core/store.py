@@ -25,7 +25,8 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from readinglist import __version__
-from readinglist.core.corpus import merge_papers
+from readinglist.core.corpus import IdentityIndex, identity_keys, merge_papers
+from readinglist.core.curation import CurationMixin, TrashItem  # noqa: F401 - TrashItem re-exported
 from readinglist.core.errors import StoreError, UnknownPaper
 from readinglist.core.fileio import atomic_write_bytes
 from readinglist.core.annotating import AnnotationsMixin, NoteConflict, normalize_tags  # noqa: F401 - re-exported
@@ -35,7 +36,7 @@ from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
 from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
-from readinglist.core.parse import ParseError, Problem, parse_file
+from readinglist.core.parse import ParseError, Problem
 
 SCHEMA_VERSION = 1
 CORPUS_FILE = "corpus.json"
@@ -73,6 +74,8 @@ class FileReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    trashed: int = 0  # entries of papers the user removed: left in the trash
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (entry's title, id it merged into)
 
 
 def bundled_listings() -> list[Path]:
@@ -85,7 +88,7 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Store(AnnotationsMixin):
+class Store(AnnotationsMixin, CurationMixin):
     """The user's library on disk. Open it with :meth:`Store.open`."""
 
     def __init__(self, home: Path, *, lock_timeout: float = 5.0) -> None:
@@ -274,32 +277,69 @@ class Store(AnnotationsMixin):
                 raise UnknownPaper(f"id {text!r} is ambiguous: it starts {len(matches)} paper ids; type more of it")
         raise UnknownPaper(f"no paper has id {text!r}; `readinglist list` shows the ids")
 
-    def add_papers(self, papers: Iterable[Paper]) -> tuple[int, int, int]:
+    def add_papers(
+        self, papers: Iterable[Paper], *, outcomes: list[tuple[str, str, Paper, bool]] | None = None, revive: bool = False
+    ) -> tuple[int, int, int]:
         """Insert new papers and merge known ones; one atomic write.
 
-        Returns (new, merged, unchanged). Annotations live elsewhere and are
-        keyed by the same ids, so they stay attached whatever this does.
+        A paper is known when the library has its arXiv id, DOI or normalised
+        title (see ``corpus.IdentityIndex``); it then keeps its id. A paper in
+        the trash stays there (``revive`` brings it back: an explicit add).
+        Returns (new, merged, unchanged); ``outcomes`` collects (status, id,
+        incoming paper, duplicate) with status new, merged, unchanged, trashed
+        or restored; duplicate is True when the library had the paper from
+        another source (not a re-import of the same file).
+        Annotations live elsewhere, keyed by the same ids: they stay attached.
         """
         counts = [0, 0, 0]
+        now = _now()
+        revived: dict[str, dict[str, Any] | None] = {}
+
+        def note(status: str, pid: str, paper: Paper, duplicate: bool = False) -> None:
+            if outcomes is not None:
+                outcomes.append((status, pid, paper, duplicate))
 
         def updater(table: dict[str, Any]) -> None:
+            data = self._corpus_storage._cache or {}
+            trash: dict[str, Any] = data.get("trash") or {}
+            index = IdentityIndex.of_records(table)
+            trashed = IdentityIndex.of_records({pid: item.get("paper") or {} for pid, item in trash.items()})
             cache: dict[str, Paper] = {}
             for paper in papers:
-                record = table.get(paper.id)
-                if record is None:
+                keys = identity_keys(paper.arxiv_id, paper.doi, paper.title)
+                pid = index.find(paper, keys)
+                back = False
+                if pid is None and trash and (gone := trashed.find(paper, keys)) is not None:
+                    if not revive:
+                        note("trashed", gone, paper)
+                        continue
+                    item = trash.pop(gone)
+                    revived[gone] = item.get("annotation")
+                    table[gone] = item["paper"]
+                    index.add_record(gone, table[gone])
+                    pid, back = gone, True
+                if pid is None:
+                    paper.added = paper.added or now
                     table[paper.id] = paper.to_dict()
+                    index.add(paper, keys)
                     counts[0] += 1
+                    note("new", paper.id, paper)
                     continue
-                existing = cache.get(paper.id) or Paper.from_dict(record)
-                cache[paper.id] = existing
+                existing = cache.get(pid) or Paper.from_dict(table[pid])
+                cache[pid] = existing
+                duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
                 if merge_papers(existing, paper):
-                    table[paper.id] = existing.to_dict()
+                    table[pid] = existing.to_dict()
+                    index.add(existing)
                     counts[1] += 1
+                    note("restored" if back else "merged", pid, paper, duplicate)
                 else:
                     counts[2] += 1
+                    note("restored" if back else "unchanged", pid, paper, duplicate)
 
         with self.lock:
             self._papers_table.apply(updater)
+            self._restore_annotations(revived)
         return counts[0], counts[1], counts[2]
 
     def update_papers(self, changes: dict[str, dict[str, Any]]) -> None:
@@ -322,23 +362,26 @@ class Store(AnnotationsMixin):
             self._papers_table.apply(updater)
 
     def import_files(self, paths: Iterable[Path], *, year: int | None = None) -> list[FileReport]:
-        """Parse listing files and add their papers. A bad file gets its own
-        error in its report; the other files still load."""
+        """Read listings, .bib, CSL-JSON and arXiv metadata files and add their
+        papers. A bad file gets its own error in its report; the others still load."""
+        from readinglist.core.importers.detect import read_file
+
         reports: list[FileReport] = []
         for path in paths:
             report = FileReport(path=str(path))
             reports.append(report)
             try:
                 with _no_gc():
-                    result = parse_file(Path(path), year=year)
+                    result = read_file(Path(path), year=year)
+                    report.layout = result.layout
+                    tally = _ImportTally(report, result.tags)
+                    report.new, report.merged, report.unchanged = self.add_papers(result.papers, outcomes=tally)  # type: ignore[arg-type]
             except ParseError as exc:
                 report.error = exc.reason
                 continue
-            report.layout = result.layout
-            report.parsed = len(result.papers)
-            report.problems = result.problems
-            with _no_gc():
-                report.new, report.merged, report.unchanged = self.add_papers(result.papers)
+            report.parsed, report.problems = result.parsed, result.problems
+            if tally.new_tags:
+                self._tag_new_papers(tally.new_tags)
         return reports
 
 
@@ -349,3 +392,21 @@ def _paper(path: Path, key: str, record: Any) -> Paper:
 
 def _trusted_paper(key: str, record: Any) -> Paper:
     return Paper.from_dict(record)
+
+
+class _ImportTally:
+    """Takes add_papers' outcomes one by one, keeping only what the report
+    needs: a streamed file's papers are not all held until the end."""
+
+    def __init__(self, report: FileReport, tags: dict[str, list[str]]) -> None:
+        self.report, self.tags = report, tags
+        self.new_tags: dict[str, list[str]] = {}
+
+    def append(self, outcome: tuple[str, str, Paper, bool]) -> None:
+        status, pid, paper, duplicate = outcome
+        if status == "trashed":
+            self.report.trashed += 1
+        elif duplicate:
+            self.report.duplicates.append((paper.title, pid))
+        elif status == "new" and paper.id in self.tags:
+            self.new_tags[pid] = self.tags[paper.id]

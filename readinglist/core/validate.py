@@ -139,7 +139,7 @@ def _paper_problem(key: str, record: Any) -> str | None:
             return f"{name!r} is {_short(record.get(name))}, not text"
     date = record.get("date")
     if date is not None and not _good_date(date):
-        return f"'date' is {_short(date)}, not a date (YYYY-MM-DD)"
+        return f"'date' is {_short(date)}, not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
     links = record.get("links")
     if links is not None and not (isinstance(links, dict) and all(isinstance(k, str) and _is_str_list(v) for k, v in links.items())):
         return f"'links' is {_short(links)}, not kinds of links"
@@ -160,10 +160,14 @@ def _is_int(value: Any) -> bool:
 
 
 def _good_date(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) < 10:
+    """YYYY-MM-DD, or as precise as the source was: YYYY-MM or YYYY (a .bib, a DOI)."""
+    if not isinstance(value, str):
+        return False
+    padded = {4: "-01-01", 7: "-01"}.get(len(value), "")
+    if not padded and len(value) < 10:
         return False
     try:
-        dt.date.fromisoformat(value[:10])
+        dt.date.fromisoformat((value + padded)[:10])
     except ValueError:
         return False
     return True

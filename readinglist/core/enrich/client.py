@@ -166,7 +166,7 @@ class PoliteClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, service: str, url: str, params: Mapping[str, Any] | None = None) -> Reply:
+    def get(self, service: str, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> Reply:
         """GET ``url``; any status but 429 and 5xx is returned to the caller.
 
         Raises ``FetchError`` once retries are spent, ``OfflineError`` if the
@@ -183,7 +183,7 @@ class PoliteClient:
             try:
                 self._wait_turn(service, gate)
                 try:
-                    reply = self._fetch(url, params)
+                    reply = self._fetch(url, params, headers)
                 finally:
                     gate.last_end = self._clock()
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -250,7 +250,7 @@ class PoliteClient:
             )
         return self._http
 
-    def _fetch(self, url: str, params: Mapping[str, Any] | None) -> Reply:
+    def _fetch(self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None = None) -> Reply:
         """One request, read up to the size cap and within an overall deadline.
 
         The read timeout alone does not stop a server that trickles bytes
@@ -258,7 +258,7 @@ class PoliteClient:
         """
         cap = self.settings.max_response_bytes
         deadline = self._clock() + 3 * self.settings.timeout
-        with self._client().stream("GET", url, params=params) as response:
+        with self._client().stream("GET", url, params=params, headers=headers) as response:
             self._connected = True
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:

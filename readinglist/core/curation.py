@@ -1,0 +1,156 @@
+"""Removing, restoring and editing papers: the trash and the user's edits.
+
+Mixed into :class:`~readinglist.core.store.Store`. The trash is a table of
+the corpus file, so moving a paper there is one atomic write; its
+annotation goes with it and comes back with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tinydb.table import Document
+
+from readinglist.core.annotating import normalize_tags
+from readinglist.core.corpus import merge_papers, user_edit
+from readinglist.core.errors import UnknownPaper
+from readinglist.core.model import Annotation, Paper
+from readinglist.core.storage import _NotLineLayout
+
+if TYPE_CHECKING:
+    from readinglist.core.lock import StoreLock
+    from readinglist.core.storage import AtomicJSONStorage
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class TrashItem:
+    paper: Paper
+    annotation: Annotation | None
+    removed: str  # ISO timestamp, UTC
+
+
+class CurationMixin:
+    """Store methods that remove, restore and edit papers (``self`` is the Store)."""
+
+    lock: StoreLock
+    _corpus_storage: AtomicJSONStorage
+    _papers_table: Any
+    _ann_table: Any
+
+    def _tag_new_papers(self, tags: dict[str, list[str]]) -> None:
+        """Keywords of a newly imported entry become its tags, in one write."""
+        now = _now()
+
+        def updater(table: dict[str, Any]) -> None:
+            for pid, names in tags.items():
+                record = Annotation.from_dict(table.get(pid) or {})
+                record.tags = normalize_tags([*record.tags, *names])
+                record.created, record.updated = record.created or now, now
+                table[pid] = record.to_dict()
+
+        with self.lock:
+            self._ann_table.apply(updater)
+
+    # --- trash and edits ---------------------------------------------------
+
+    def remove_papers(self, ids: Iterable[str]) -> list[str]:
+        """Move papers, with a copy of their annotations, to the trash table of
+        the corpus (one atomic write), then drop their annotations."""
+        wanted = list(dict.fromkeys(ids))
+        with self.lock:
+            data = self._corpus_storage.read() or {}
+            papers, trash = data.setdefault("papers", {}), data.setdefault("trash", {})
+            annotations = self.annotations()
+            removed = [pid for pid in wanted if pid in papers]
+            for pid in removed:
+                note = annotations.get(pid)
+                trash[pid] = {"paper": papers.pop(pid), "annotation": note.to_dict() if note else None, "removed": _now()}
+            if removed:
+                self._corpus_storage.write(data)
+                self._papers_table.clear_cache()
+                gone = [pid for pid in removed if pid in annotations]
+                if gone:
+                    self._ann_table.remove(doc_ids=gone)
+        return removed
+
+    def restore_papers(self, ids: Iterable[str]) -> list[str]:
+        """Bring papers back from the trash, with the annotations they had."""
+        wanted = list(dict.fromkeys(ids))
+        with self.lock:
+            data = self._corpus_storage.read() or {}
+            papers, trash = data.setdefault("papers", {}), data.setdefault("trash", {})
+            restored = [pid for pid in wanted if pid in trash]
+            notes: dict[str, dict[str, Any] | None] = {}
+            for pid in restored:
+                item = trash.pop(pid)
+                notes[pid] = item.get("annotation")
+                if pid in papers:  # added again meanwhile: keep both's metadata
+                    merged = Paper.from_dict(papers[pid])
+                    merge_papers(merged, Paper.from_dict(item["paper"]))
+                    papers[pid] = merged.to_dict()
+                else:
+                    papers[pid] = item["paper"]
+            if restored:
+                self._corpus_storage.write(data)
+                self._papers_table.clear_cache()
+                self._restore_annotations(notes)
+        return restored
+
+    def _restore_annotations(self, notes: dict[str, dict[str, Any] | None]) -> None:
+        """Put back the annotations papers had when removed (never over newer ones)."""
+        current = self.annotations()
+        for pid, saved in notes.items():
+            if saved and pid not in current:
+                self._ann_table.upsert(Document(saved, doc_id=pid))
+
+    def trash(self) -> list[TrashItem]:
+        """Removed papers, most recently removed first."""
+        records = self._corpus_storage.iter_table("trash")  # streamed: no parse of the papers
+        try:
+            trash = dict(records) if records is not None else None
+        except _NotLineLayout:
+            trash = None
+        if trash is None:
+            trash = (self._corpus_storage.read() or {}).get("trash") or {}
+        items = [
+            TrashItem(Paper.from_dict(item["paper"]), Annotation.from_dict(item["annotation"]) if item.get("annotation") else None, item.get("removed") or "")
+            for item in trash.values()
+        ]
+        return sorted(items, key=lambda i: i.removed, reverse=True)
+
+    def empty_trash(self, ids: Iterable[str] | None = None) -> int:
+        """Delete papers from the trash for good (all of them without ``ids``)."""
+        with self.lock:
+            data = self._corpus_storage.read() or {}
+            trash = data.get("trash") or {}
+            gone = list(trash) if ids is None else [pid for pid in ids if pid in trash]
+            for pid in gone:
+                trash.pop(pid)
+            if gone:
+                self._corpus_storage.write(data)
+        return len(gone)
+
+    def edit_paper(self, pid: str, fields: dict[str, Any]) -> Paper:
+        """Set fields by hand: each becomes the user's, never overwritten after.
+
+        The id does not change, even with a new title: annotations are keyed by it.
+        """
+        paper = self.paper(pid)
+        if paper is None:
+            raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
+        changes = user_edit(paper, fields, _now())
+        if not changes:
+            return paper
+        self.update_papers({pid: changes})
+        # Built here rather than re-read: re-reading a 100k corpus costs seconds.
+        record = paper.to_dict()
+        record.update({k: v for k, v in changes.items() if k != "provenance"})
+        record["provenance"] = {**record["provenance"], **changes["provenance"]}
+        return Paper.from_dict(record)
