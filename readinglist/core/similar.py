@@ -1,0 +1,310 @@
+"""Papers like other papers: a TF-IDF relevance model over the library's own text.
+
+A *profile* says what the user wants more of: one paper (``like`` a paper
+id), the starred papers, the papers of a tag, or pasted text. It is the
+sum of those papers' TF-IDF vectors (each paper's notes and a tag's name
+count as more of its text), cut to its strongest terms, as Lucene's
+"more like this" does. ``rank`` scores papers by the cosine between the
+profile and each paper, walking only the postings of the profile's terms;
+``reasons`` names the few shared terms and authors that drove a score.
+
+Built in ``build()`` (seconds at 100k papers, meant for a worker thread) or
+on first use. Kept current cheaply: ``update_annotation`` only changes which
+papers a profile is made of; ``update_paper`` and ``remove_paper`` change one
+paper's postings. Profiles and their scores are cached by their inputs, so
+ranking again with the same stars and the same papers costs a look-up.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import truediv
+
+from readinglist.core.errors import UserError
+from readinglist.core.model import Annotation, Paper
+from readinglist.core.similar_terms import MAX_TF, TF_WEIGHT, TermPostings, display_term, paper_terms, word_terms
+
+PROFILE_TERMS = 150  # more terms cost time (their postings) and add little after the first hundred
+_SCORE_CACHE = 4
+
+
+class ProfileError(UserError):
+    """A profile that cannot be made: an unknown paper, no starred papers, an unused tag."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a ranking is similar to.
+
+    ``weights`` maps term ids to weights (the profile's TF-IDF times the
+    term's IDF, over the profile's norm), ``seeds`` the positions of the
+    papers the profile was made of, which rankings leave out by default.
+    """
+
+    key: tuple
+    label: str
+    weights: dict[int, float]
+    seeds: frozenset[int]
+
+
+class SimilarityModel:
+    """Similarity of papers to a profile; positions index the ``papers`` given (then appended ones).
+
+    Thread safe: ``build`` may run in a worker while the UI thread calls the
+    update methods; updates made meanwhile are applied before it finishes.
+    """
+
+    def __init__(self, papers: Sequence[Paper], annotations: Mapping[str, Annotation]) -> None:
+        self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
+        self._papers: list[Paper | None] = list(papers)
+        self._position = {paper.id: pos for pos, paper in enumerate(self._papers) if paper is not None}
+        self._annotations = {pid: a for pid, a in annotations.items() if pid in self._position}
+        self._postings: TermPostings | None = None
+        self._slot_of: dict[int, int] = {}  # position -> slot
+        self._position_of: list[int] = []  # slot -> position
+        self._changed: list[int] = []  # positions changed, for a build running meanwhile
+        self._generation = 0  # bumped when a paper's text changes
+        self._profiles: dict[tuple, Profile] = {}
+        self._scores: OrderedDict[tuple, list[float]] = OrderedDict()
+
+    # --- building ---------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True once built: rankings answer without building first."""
+        return self._postings is not None
+
+    def build(self) -> None:
+        """Build the postings of every paper (seconds at 100k papers); does nothing when built."""
+        with self._build_lock:
+            if self._postings is not None:
+                return
+            with self._lock:
+                snapshot = [(pos, paper) for pos, paper in enumerate(self._papers) if paper is not None]
+                seen = len(self._changed)
+            postings = TermPostings.from_papers(paper for _, paper in snapshot)
+            position_of = [pos for pos, _ in snapshot]
+            with self._lock:
+                self._position_of = position_of
+                self._slot_of = {pos: slot for slot, pos in enumerate(position_of)}
+                self._postings = postings
+                for pos in dict.fromkeys(self._changed[seen:]):
+                    self._reindex(pos, None)
+                self._changed.clear()
+
+    def _ensure_built(self) -> TermPostings:
+        if self._postings is None:
+            self.build()
+        assert self._postings is not None
+        return self._postings
+
+    @property
+    def dead_fraction(self) -> float:
+        """Share of slots left by removed or changed papers; above ~0.3 a fresh model pays off."""
+        return self._postings.dead_fraction if self._postings else 0.0
+
+    # --- updates ----------------------------------------------------------------
+
+    def update_paper(self, paper: Paper, old: Paper | None = None) -> int:
+        """Add a new paper or take a changed one into account; returns its position.
+
+        ``old`` is the paper as it was when added, if the caller still has it:
+        it keeps document frequencies exact. Without it they drift a little
+        until the next build, which no ranking would notice.
+        """
+        with self._lock:
+            pos = self._position.get(paper.id)
+            if pos is None:
+                pos = self._position[paper.id] = len(self._papers)
+                self._papers.append(paper)
+            else:
+                self._papers[pos] = paper
+            self._changed_text(pos, old)
+            return pos
+
+    def remove_paper(self, pid: str) -> None:
+        with self._lock:
+            pos = self._position.pop(pid, None)
+            if pos is None:
+                return
+            old = self._papers[pos]
+            self._papers[pos] = None
+            self._annotations.pop(pid, None)
+            self._changed_text(pos, old)
+
+    def _changed_text(self, pos: int, old: Paper | None) -> None:
+        self._generation += 1
+        self._profiles.clear()
+        self._scores.clear()
+        if self._postings is None:
+            self._changed.append(pos)
+        else:
+            self._reindex(pos, old)
+
+    def _reindex(self, pos: int, old: Paper | None) -> None:
+        postings = self._postings
+        assert postings is not None
+        slot = self._slot_of.pop(pos, None)
+        if slot is not None:
+            postings.remove(slot, old)
+        paper = self._papers[pos]
+        if paper is not None:
+            self._slot_of[pos] = postings.add(paper)
+            self._position_of.append(pos)
+
+    def update_annotation(self, pid: str, annotation: Annotation | None) -> None:
+        """A changed star, tag or note: only profiles made from them change, on next use."""
+        with self._lock:
+            if pid not in self._position:
+                return
+            if annotation is None or annotation.is_default():
+                self._annotations.pop(pid, None)
+            else:
+                self._annotations[pid] = annotation
+
+    # --- profiles ---------------------------------------------------------------
+
+    def profile_for(self, like: str | None = None, *, text: str | None = None) -> Profile:
+        """The profile of ``like`` ("starred", "tag:NAME" or a paper id) or of free ``text``.
+
+        Cached by its inputs: the same stars (tags, notes) and papers give the
+        same object back without any work.
+        """
+        with self._lock:
+            if text is not None:
+                key: tuple = ("text", " ".join(word_terms(text)))
+                members: list[tuple[int, str]] = []
+                label = "the text"
+            elif like is None:
+                raise ProfileError("say what to be like: a paper id, starred, tag:NAME or a text")
+            else:
+                members, label = self._members(like)
+                key = ("like", like, tuple(members))
+            key = (*key, self._generation)
+            profile = self._profiles.get(key)
+            if profile is None:
+                profile = self._profiles[key] = self._make_profile(key, label, members, text)
+            return profile
+
+    def _members(self, like: str) -> tuple[list[tuple[int, str]], str]:
+        """The positions a profile is made of, each with the extra text it brings (its note)."""
+        annotations = self._annotations
+        if like == "starred":
+            chosen = [pid for pid, a in annotations.items() if a.star]
+            if not chosen:
+                raise ProfileError("no paper is starred yet: star a few papers first (s in the app)")
+            label = f"the {len(chosen)} starred papers"
+        elif like.startswith("tag:"):
+            tag = like[4:].strip().casefold()
+            chosen = [pid for pid, a in annotations.items() if any(t.casefold() == tag for t in a.tags)]
+            if not chosen:
+                raise ProfileError(f"no paper has the tag {like[4:]!r}")
+            label = f"the {len(chosen)} papers tagged {like[4:]}"
+        else:
+            if like not in self._position:
+                raise ProfileError(f"no paper has the id {like!r}")
+            chosen = [like]
+            label = f"paper {like}"
+        members = sorted((self._position[pid], annotations[pid].note if pid in annotations else "") for pid in chosen)
+        return members, label
+
+    def _make_profile(self, key: tuple, label: str, members: list[tuple[int, str]], text: str | None) -> Profile:
+        postings = self._ensure_built()
+        totals: Counter[int] = Counter()
+        vectors = [Counter(word_terms(text))] if text is not None else []
+        tag = key[1][4:] if key[1].startswith("tag:") else ""
+        for pos, note in members:
+            paper = self._papers[pos]
+            assert paper is not None
+            vectors.append(paper_terms(paper, extra=(note, tag)))
+        for counts in vectors:
+            weights = {}
+            for term, tf in counts.items():
+                term_id = postings.term_id(term)
+                if term_id is not None and postings.df[term_id] > 0:
+                    weights[term_id] = TF_WEIGHT[min(tf, MAX_TF)] * postings.idf(term_id)
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for term_id, weight in weights.items():
+                totals[term_id] += weight / norm
+        if not totals:
+            raise ProfileError(f"nothing in {label} is shared with any paper of the library")
+        strongest = totals.most_common(PROFILE_TERMS)
+        norm = math.sqrt(sum(w * w for _, w in strongest))
+        weights = {term_id: w * postings.idf(term_id) / norm for term_id, w in strongest}
+        return Profile(key=key, label=label, weights=weights, seeds=frozenset(pos for pos, _ in members))
+
+    # --- ranking ----------------------------------------------------------------
+
+    def scores(self, profile: Profile) -> list[float]:
+        """The cosine of every slot with ``profile`` (cached for the last few profiles)."""
+        with self._lock:
+            postings = self._ensure_built()
+            cached = self._scores.get(profile.key)
+            if cached is not None and len(cached) == len(postings):
+                self._scores.move_to_end(profile.key)
+                return cached
+            sums = [0.0] * len(postings)
+            for term_id, weight in profile.weights.items():
+                by_tf = [weight * w for w in TF_WEIGHT]
+                for slot, tf in zip(postings.slots[term_id], postings.counts[term_id]):
+                    sums[slot] += by_tf[tf]
+            result = list(map(truediv, sums, postings.norms))
+            self._scores[profile.key] = result
+            if len(self._scores) > _SCORE_CACHE:
+                self._scores.popitem(last=False)
+            return result
+
+    def rank(
+        self,
+        profile: Profile,
+        candidates: Iterable[int] | None = None,
+        *,
+        limit: int | None = None,
+        exclude_seeds: bool = True,
+    ) -> list[tuple[int, float]]:
+        """``(position, score)`` of ``candidates`` (all papers when None), best first.
+
+        Ties (papers sharing nothing with the profile score 0) keep the
+        candidates' order, so a filter's date order survives below the matches.
+        """
+        with self._lock:
+            scores = self.scores(profile)
+            slot_of = self._slot_of
+            if candidates is None:
+                candidates = sorted(slot_of)
+            seeds = profile.seeds if exclude_seeds else frozenset()
+            slots = [slot_of[pos] for pos in candidates if pos in slot_of and pos not in seeds]
+            position_of = self._position_of
+        if limit is not None:
+            best = heapq.nlargest(limit, slots, key=scores.__getitem__)
+        else:
+            best = sorted(slots, key=scores.__getitem__, reverse=True)
+        return [(position_of[slot], scores[slot]) for slot in best]
+
+    def reasons(self, profile: Profile, position: int, k: int = 3) -> list[str]:
+        """The ``k`` terms (words, authors, categories) that add most to the paper's score."""
+        with self._lock:
+            postings = self._ensure_built()
+            paper = self._papers[position] if 0 <= position < len(self._papers) else None
+            if paper is None:
+                return []
+            shares = []
+            for term, tf in paper_terms(paper).items():
+                term_id = postings.term_id(term)
+                weight = profile.weights.get(term_id) if term_id is not None else None
+                if weight:
+                    shares.append((weight * TF_WEIGHT[min(tf, MAX_TF)], term))
+        shares.sort(reverse=True)
+        return [display_term(term, paper) for _, term in shares[:k]]
+
+    def paper(self, position: int) -> Paper | None:
+        return self._papers[position] if 0 <= position < len(self._papers) else None
+
+    def position(self, pid: str) -> int | None:
+        return self._position.get(pid)
