@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import threading
@@ -165,6 +166,108 @@ def report_builtin(titles: tuple[str, ...] = BUILTIN_CHECKS, top: int = 10) -> N
             print(f"  {score:.3f}  {papers[pos].title[:68]:68}  [{reasons}]")
 
 
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * 4096 / 1e6
+
+
+class _PeakRSS:
+    """Samples the resident size every 20 ms: the peak of a build, not the process's lifetime peak."""
+
+    def __init__(self) -> None:
+        self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __enter__(self) -> _PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb())
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _timed(action) -> tuple[float, float]:
+    """Wall and CPU seconds of ``action()``: on a shared machine the CPU time says what the code costs."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    action()
+    return time.perf_counter() - wall, time.thread_time() - cpu
+
+
+def report_speed(n: int, runs: int = 50, starred: int = 20, seed: int = 0) -> None:
+    try:
+        from readinglist.bench.synth import synthetic_papers  # where the lead is moving it
+    except ImportError:
+        from readinglist.core.synth import synthetic_papers
+
+    print(f"\n## Speed at {n:,} synthetic papers ({starred} starred, {runs} rankings)")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    papers = synthetic_papers(n, seed=seed)
+    rng = random.Random(seed)
+    stars = {paper.id: Annotation(star=True) for paper in rng.sample(papers, starred)}
+    # As the store does after loading: the papers are long-lived, so the
+    # collector should not walk them on every pass.
+    gc.collect()
+    gc.freeze()
+    before = _rss_mb()
+    model = SimilarityModel(papers, stars)
+    with _PeakRSS() as peak:
+        wall, cpu = _timed(model.build)
+    gc.collect()
+    kept = _rss_mb() - before
+    print(f"build: {wall:.1f} s ({cpu:.1f} s CPU); memory: {kept:.0f} MB kept, {peak.peak - before:.0f} MB at the peak of the build")
+
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in _SPEED_CASES}
+    for run in range(runs):
+        # Another star: a new profile and new scores, as after pressing s.
+        other = papers[run]
+        model.update_annotation(other.id, Annotation(star=True))
+        timings[_SPEED_CASES[0]].append(_timed(lambda: model.order(model.profile_for("starred"))))
+        timings[_SPEED_CASES[1]].append(_timed(lambda: model.order(model.profile_for("starred"))))
+        timings[_SPEED_CASES[2]].append(_timed(lambda: model.rank(model.profile_for("starred"), limit=20)))
+        timings[_SPEED_CASES[3]].append(_timed(lambda: model.rank(model.profile_for("starred"))))
+        model.update_annotation(other.id, stars.get(other.id))
+    for name, values in timings.items():
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        print(
+            f"{name}: p50 {_percentile(walls, 0.5) * 1e3:.1f} ms, p95 {_percentile(walls, 0.95) * 1e3:.1f} ms "
+            f"(CPU p50 {_percentile(cpus, 0.5) * 1e3:.1f} ms, p95 {_percentile(cpus, 0.95) * 1e3:.1f} ms)"
+        )
+
+
+_SPEED_CASES = (
+    "whole library ordered, a star just changed",
+    "whole library ordered again, nothing changed",
+    "top 20 with scores, nothing changed",
+    "whole library with scores, nothing changed",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m readinglist.bench.quality", description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0, help="another topic corpus (default 0)")
+    parser.add_argument("--speed", type=int, metavar="N", default=0, help="also time the model at N synthetic papers, e.g. 100000")
+    parser.add_argument("--speed-only", action="store_true", help="skip the quality figures")
+    args = parser.parse_args(argv)
+    if not args.speed_only:
+        report_topics(args.seed)
+        report_builtin()
+    if args.speed:
+        report_speed(args.speed, seed=args.seed)
+    return 0
+
+
 if __name__ == "__main__":
-    report_topics(0)
-    report_builtin()
+    raise SystemExit(main())

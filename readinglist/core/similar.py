@@ -17,20 +17,25 @@ ranking again with the same stars and the same papers costs a look-up.
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
-from collections import Counter, OrderedDict
+from array import array
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import truediv
+from itertools import compress, islice, repeat
+from operator import and_, not_, truediv
 
 from readinglist.core.errors import UserError
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.similar_terms import MAX_TF, TF_WEIGHT, TermPostings, display_term, paper_terms, word_terms
 
-PROFILE_TERMS = 150  # more terms cost time (their postings) and add little after the first hundred
+PROFILE_TERMS = 80  # more terms cost time (their postings) and add little beyond this
+# Terms in more than this share of the library are left out of profiles: they
+# say little (low IDF) and their postings are most of a ranking's time.
+PROFILE_MAX_DF = 0.1
 _SCORE_CACHE = 4
+_ALIVE = bytes.maketrans(b"\0\1", b"\1\0")  # dead flags -> live flags
 
 
 class ProfileError(UserError):
@@ -66,12 +71,12 @@ class SimilarityModel:
         self._position = {paper.id: pos for pos, paper in enumerate(self._papers) if paper is not None}
         self._annotations = {pid: a for pid, a in annotations.items() if pid in self._position}
         self._postings: TermPostings | None = None
-        self._slot_of: dict[int, int] = {}  # position -> slot
-        self._position_of: list[int] = []  # slot -> position
+        self._slot_of = array("i", [-1]) * len(self._papers)  # position -> slot, -1 when none
+        self._position_of = array("i")  # slot -> position
         self._changed: list[int] = []  # positions changed, for a build running meanwhile
         self._generation = 0  # bumped when a paper's text changes
         self._profiles: dict[tuple, Profile] = {}
-        self._scores: OrderedDict[tuple, list[float]] = OrderedDict()
+        self._scores: OrderedDict[tuple, tuple[list[float], list[int] | None]] = OrderedDict()
 
     # --- building ---------------------------------------------------------------
 
@@ -89,10 +94,11 @@ class SimilarityModel:
                 snapshot = [(pos, paper) for pos, paper in enumerate(self._papers) if paper is not None]
                 seen = len(self._changed)
             postings = TermPostings.from_papers(paper for _, paper in snapshot)
-            position_of = [pos for pos, _ in snapshot]
+            position_of = array("i", [pos for pos, _ in snapshot])
             with self._lock:
                 self._position_of = position_of
-                self._slot_of = {pos: slot for slot, pos in enumerate(position_of)}
+                for slot, pos in enumerate(position_of):
+                    self._slot_of[pos] = slot
                 self._postings = postings
                 for pos in dict.fromkeys(self._changed[seen:]):
                     self._reindex(pos, None)
@@ -123,6 +129,7 @@ class SimilarityModel:
             if pos is None:
                 pos = self._position[paper.id] = len(self._papers)
                 self._papers.append(paper)
+                self._slot_of.append(-1)
             else:
                 self._papers[pos] = paper
             self._changed_text(pos, old)
@@ -150,8 +157,9 @@ class SimilarityModel:
     def _reindex(self, pos: int, old: Paper | None) -> None:
         postings = self._postings
         assert postings is not None
-        slot = self._slot_of.pop(pos, None)
-        if slot is not None:
+        slot = self._slot_of[pos]
+        self._slot_of[pos] = -1
+        if slot >= 0:
             postings.remove(slot, old)
         paper = self._papers[pos]
         if paper is not None:
@@ -217,6 +225,7 @@ class SimilarityModel:
     def _make_profile(self, key: tuple, label: str, members: list[tuple[int, str]], text: str | None) -> Profile:
         postings = self._ensure_built()
         totals: Counter[int] = Counter()
+        max_df = max(2, int(PROFILE_MAX_DF * postings.live))
         vectors = [Counter(word_terms(text))] if text is not None else []
         tag = key[1][4:] if key[1].startswith("tag:") else ""
         for pos, note in members:
@@ -227,7 +236,7 @@ class SimilarityModel:
             weights = {}
             for term, tf in counts.items():
                 term_id = postings.term_id(term)
-                if term_id is not None and postings.df[term_id] > 0:
+                if term_id is not None and 0 < postings.df[term_id] <= max_df:
                     weights[term_id] = TF_WEIGHT[min(tf, MAX_TF)] * postings.idf(term_id)
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for term_id, weight in weights.items():
@@ -239,26 +248,31 @@ class SimilarityModel:
         weights = {term_id: w * postings.idf(term_id) / norm for term_id, w in strongest}
         return Profile(key=key, label=label, weights=weights, seeds=frozenset(pos for pos, _ in members))
 
-    # --- ranking ----------------------------------------------------------------
+    # --- ranking ---------------------------------------------------------------
 
     def scores(self, profile: Profile) -> list[float]:
         """The cosine of every slot with ``profile`` (cached for the last few profiles)."""
+        return self._ranked(profile, ordered=False)[0]
+
+    def _ranked(self, profile: Profile, ordered: bool = True) -> tuple[list[float], list[int] | None]:
+        """Scores by slot, and (when ``ordered``) the slots that share a term with the profile, best first."""
         with self._lock:
             postings = self._ensure_built()
             cached = self._scores.get(profile.key)
-            if cached is not None and len(cached) == len(postings):
-                self._scores.move_to_end(profile.key)
-                return cached
-            sums = [0.0] * len(postings)
-            for term_id, weight in profile.weights.items():
-                by_tf = [weight * w for w in TF_WEIGHT]
-                for slot, tf in zip(postings.slots[term_id], postings.counts[term_id]):
-                    sums[slot] += by_tf[tf]
-            result = list(map(truediv, sums, postings.norms))
-            self._scores[profile.key] = result
+            if cached is None or len(cached[0]) != len(postings):
+                sums = [0.0] * len(postings)
+                for term_id, weight in profile.weights.items():
+                    postings.accumulate(sums, term_id, weight)
+                cached = (list(map(truediv, sums, postings.norms)), None)
+            if ordered and cached[1] is None:
+                scores = cached[0]
+                # Stable: equal scores keep slot order, which is the papers' order.
+                cached = (scores, sorted(compress(range(len(scores)), scores), key=scores.__getitem__, reverse=True))
+            self._scores[profile.key] = cached
+            self._scores.move_to_end(profile.key)
             if len(self._scores) > _SCORE_CACHE:
                 self._scores.popitem(last=False)
-            return result
+            return cached
 
     def rank(
         self,
@@ -270,22 +284,57 @@ class SimilarityModel:
     ) -> list[tuple[int, float]]:
         """``(position, score)`` of ``candidates`` (all papers when None), best first.
 
-        Ties (papers sharing nothing with the profile score 0) keep the
+        Papers that share nothing with the profile score 0 and follow in the
         candidates' order, so a filter's date order survives below the matches.
         """
         with self._lock:
-            scores = self.scores(profile)
-            slot_of = self._slot_of
-            if candidates is None:
-                candidates = sorted(slot_of)
-            seeds = profile.seeds if exclude_seeds else frozenset()
-            slots = [slot_of[pos] for pos in candidates if pos in slot_of and pos not in seeds]
+            scores = self._ranked(profile)[0]
+            slots = self._select(profile, candidates, limit, exclude_seeds)
             position_of = self._position_of
-        if limit is not None:
-            best = heapq.nlargest(limit, slots, key=scores.__getitem__)
+        return list(zip(map(position_of.__getitem__, slots), map(scores.__getitem__, slots)))
+
+    def order(
+        self, profile: Profile, candidates: Iterable[int] | None = None, *, exclude_seeds: bool = False
+    ) -> list[int]:
+        """The positions of ``rank``, without scores: a "fit" sort of a filter's papers.
+
+        The seeds stay in by default: a sort keeps every paper the filter shows.
+        """
+        with self._lock:
+            slots = self._select(profile, candidates, None, exclude_seeds)
+            return list(map(self._position_of.__getitem__, slots))
+
+    def _select(self, profile: Profile, candidates: Iterable[int] | None, limit: int | None, exclude_seeds: bool) -> list[int]:
+        """The candidates' slots, best first; the whole ordering is cached, so this only picks them out.
+
+        Everything here runs in C loops (``map``, ``compress``): at 100k
+        papers a Python loop per paper would cost more than the scoring.
+        """
+        scores, order = self._ranked(profile)
+        assert order is not None and self._postings is not None
+        slot_of = self._slot_of
+        if candidates is None:
+            # One flag per slot, plus a last one that removed papers (slot -1) land on.
+            wanted = self._postings.dead.translate(_ALIVE) + b"\0"
+            candidate_slots = None
         else:
-            best = sorted(slots, key=scores.__getitem__, reverse=True)
-        return [(position_of[slot], scores[slot]) for slot in best]
+            candidate_slots = list(map(slot_of.__getitem__, candidates))
+            wanted = bytearray(len(scores) + 1)
+            deque(map(wanted.__setitem__, candidate_slots, repeat(1)), maxlen=0)
+        if exclude_seeds:
+            for pos in profile.seeds:
+                wanted[slot_of[pos]] = 0
+        wanted[-1] = 0
+        chosen = list(islice(compress(order, map(wanted.__getitem__, order)), limit))
+        if limit is not None and len(chosen) >= limit:
+            return chosen
+        unscored = bytes(map(not_, scores)) + b"\0"
+        if candidate_slots is None:
+            rest = compress(range(len(scores)), map(and_, wanted, unscored))
+        else:
+            rest = compress(candidate_slots, map(and_, map(wanted.__getitem__, candidate_slots), map(unscored.__getitem__, candidate_slots)))
+        chosen.extend(islice(rest, None if limit is None else limit - len(chosen)))
+        return chosen
 
     def reasons(self, profile: Profile, position: int, k: int = 3) -> list[str]:
         """The ``k`` terms (words, authors, categories) that add most to the paper's score."""

@@ -139,23 +139,27 @@ def display_term(term: str, paper: Paper | None = None) -> str:
 # Sublinear term frequency: the tenth "audio" says less than the first.
 TF_WEIGHT = [0.0] + [1.0 + math.log(tf) for tf in range(1, MAX_TF + 1)]
 TF_SQUARED = [w * w for w in TF_WEIGHT]
+_TF_BITS = 6  # a repeated term's posting packs (slot << 6) | count into one int
+_TF_MASK = (1 << _TF_BITS) - 1
 
 
 class TermPostings:
-    """Term -> (slots, counts) for the papers added so far, with document frequencies and norms.
+    """Term -> the slots of the papers that hold it, with document frequencies and norms.
 
-    Slots only grow: a removed paper's slot is marked dead and skipped, and
-    a changed paper gets a new slot, so postings stay sorted without ever
-    being rewritten. ``dead_fraction`` says when a rebuild would pay off.
+    Most terms occur once in a paper: those postings are bare slot numbers
+    (``once``, 4 bytes each) and scoring them is one addition. The rest pack
+    slot and count into one int (``repeated``). Slots only grow: a removed
+    paper's slot is marked dead and skipped, and a changed paper gets a new
+    slot, so postings stay sorted without being rewritten.
     """
 
-    __slots__ = ("vocab", "terms", "slots", "counts", "df", "norms", "dead", "live")
+    __slots__ = ("vocab", "terms", "once", "repeated", "df", "norms", "dead", "live")
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
         self.terms: list[str] = []
-        self.slots: list[array[int]] = []
-        self.counts: list[array[int]] = []
+        self.once: list[array[int]] = []
+        self.repeated: list[array[int] | None] = []
         self.df = array("i")
         self.norms = array("f")
         self.dead = bytearray()
@@ -181,7 +185,7 @@ class TermPostings:
                 term_id = postings._term_id_adding(term)
                 ids[term_id] = ids.get(term_id, 0) + 1
             postings._append(ids)
-        postings.df = array("i", map(len, postings.slots))
+        postings.df = array("i", (len(once) + len(more or ()) for once, more in zip(postings.once, postings.repeated)))
         postings.norms = array("f", postings._all_norms())
         return postings
 
@@ -198,35 +202,48 @@ class TermPostings:
     def term_id(self, term: str) -> int | None:
         return self.vocab.get(term)
 
+    def accumulate(self, sums: list[float], term_id: int, weight: float, table: list[float] = TF_WEIGHT) -> None:
+        """Add ``weight`` times each paper's count weight (``table[count]``) of the term to ``sums``, by slot."""
+        for slot in self.once[term_id]:
+            sums[slot] += weight
+        repeated = self.repeated[term_id]
+        if repeated:
+            by_tf = [weight * w for w in table]
+            for packed in repeated:
+                sums[packed >> _TF_BITS] += by_tf[packed & _TF_MASK]
+
     def _term_id_adding(self, term: str) -> int:
         term_id = self.vocab.get(term)
         if term_id is None:
             term_id = self.vocab[term] = len(self.terms)
             self.terms.append(term)
-            self.slots.append(array("i"))
-            self.counts.append(array("B"))
+            self.once.append(array("i"))
+            self.repeated.append(None)
             self.df.append(0)
         return term_id
 
     def _append(self, ids: dict[int, int]) -> int:
         """A new slot holding ``ids`` (term id -> count); document frequencies are the caller's."""
         slot = len(self.dead)
-        slots, counts = self.slots, self.counts
+        once, repeated = self.once, self.repeated
         for term_id, tf in ids.items():
-            slots[term_id].append(slot)
-            counts[term_id].append(tf if tf < MAX_TF else MAX_TF)
+            if tf == 1:
+                once[term_id].append(slot)
+            else:
+                more = repeated[term_id]
+                if more is None:
+                    more = repeated[term_id] = array("i")
+                more.append(slot << _TF_BITS | (tf if tf < MAX_TF else MAX_TF))
         self.dead.append(0)
         self.live += 1
         return slot
 
     def _all_norms(self) -> list[float]:
         squares = [0.0] * len(self.dead)
-        for term_id, slots in enumerate(self.slots):
+        for term_id in range(len(self.terms)):
             idf_squared = self.idf(term_id) ** 2
-            for slot, tf in zip(slots, self.counts[term_id]):
-                squares[slot] += TF_SQUARED[tf] * idf_squared
+            self.accumulate(squares, term_id, idf_squared, TF_SQUARED)
         return [math.sqrt(s) if s else 1.0 for s in squares]
-
     def add(self, paper: Paper) -> int:
         """A new slot for ``paper``; its norm uses today's document frequencies."""
         ids = {self._term_id_adding(term): tf for term, tf in paper_terms(paper).items()}
