@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (papers, export, enrich, doctor):
         module.register(sub)
+    from readinglist.cli import recommend
+
+    recommend.register(sub)
     return parser
 
 

@@ -31,11 +31,17 @@ from readinglist.core.model import Annotation, Paper
 from readinglist.core.similar_terms import MAX_TF, TF_WEIGHT, TermPostings, display_term, paper_terms, word_terms
 
 PROFILE_TERMS = 80  # more terms cost time (their postings) and add little beyond this
-# Terms in more than this share of the library are left out of profiles: they
-# say little (low IDF) and their postings are most of a ranking's time.
+# Terms in more than this share of a large library are left out of profiles:
+# they say little (low IDF) and their postings are most of a ranking's time.
+# A small library keeps them all, or a word in 3 of 20 papers would be lost.
 PROFILE_MAX_DF = 0.1
+PROFILE_MAX_DF_FLOOR = 1000
 _SCORE_CACHE = 4
 _ALIVE = bytes.maketrans(b"\0\1", b"\1\0")  # dead flags -> live flags
+
+
+def _papers(count: int) -> str:
+    return "paper" if count == 1 else f"{count} papers"
 
 
 class ProfileError(UserError):
@@ -207,13 +213,13 @@ class SimilarityModel:
             chosen = [pid for pid, a in annotations.items() if a.star]
             if not chosen:
                 raise ProfileError("no paper is starred yet: star a few papers first (s in the app)")
-            label = f"the {len(chosen)} starred papers"
+            label = "the starred paper" if len(chosen) == 1 else f"the {len(chosen)} starred papers"
         elif like.startswith("tag:"):
             tag = like[4:].strip().casefold()
             chosen = [pid for pid, a in annotations.items() if any(t.casefold() == tag for t in a.tags)]
             if not chosen:
                 raise ProfileError(f"no paper has the tag {like[4:]!r}")
-            label = f"the {len(chosen)} papers tagged {like[4:]}"
+            label = f"the {_papers(len(chosen))} tagged {like[4:]}"
         else:
             if like not in self._position:
                 raise ProfileError(f"no paper has the id {like!r}")
@@ -225,7 +231,7 @@ class SimilarityModel:
     def _make_profile(self, key: tuple, label: str, members: list[tuple[int, str]], text: str | None) -> Profile:
         postings = self._ensure_built()
         totals: Counter[int] = Counter()
-        max_df = max(2, int(PROFILE_MAX_DF * postings.live))
+        max_df = max(PROFILE_MAX_DF_FLOOR, int(PROFILE_MAX_DF * postings.live))
         vectors = [Counter(word_terms(text))] if text is not None else []
         tag = key[1][4:] if key[1].startswith("tag:") else ""
         for pos, note in members:

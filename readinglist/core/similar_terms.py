@@ -76,7 +76,8 @@ def content_term(word: str) -> str | None:
     """The term a folded word counts as, or None for a stopword, a number or a single letter."""
     if len(word) < 2 or word in STOPWORDS or word.isdigit():
         return None
-    return stem(word)
+    term = stem(word)
+    return None if term in STOPWORDS else term
 
 
 def word_terms(text: str) -> list[str]:
