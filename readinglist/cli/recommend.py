@@ -98,9 +98,9 @@ def _print_table(ctx: Context, label: str, rows: list[tuple[Paper, float, list[s
 
     console = Console(highlight=False, soft_wrap=False)
     reasons_width = 24
-    # score, id and year keep their width (5 + 9 + 4, and a space after each
+    # score, id and year keep their width (5 + 9 + 4, and two spaces between
     # column); the title takes what is left, so Rich never squeezes the id away.
-    title_width = max(20, console.width - 5 - 9 - 4 - reasons_width - 4)
+    title_width = max(20, console.width - 5 - 9 - 4 - reasons_width - 8)
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("id", no_wrap=True)
