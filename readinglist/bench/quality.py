@@ -154,7 +154,11 @@ def report_topics(seed: int) -> None:
             )
 
 
-BUILTIN_CHECKS = ("Masked Autoencoders that Listen", "Demystifying CLIP Data", "Segment Anything")
+BUILTIN_CHECKS = (
+    "Masked Autoencoders that Listen",
+    "Demystifying CLIP Data",
+    "Robots Pre-train Robots: Manipulation-Centric Robotic Representation from Large-Scale Robot Dataset",
+)
 
 
 def builtin_papers() -> list[Paper]:

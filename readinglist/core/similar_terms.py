@@ -51,7 +51,7 @@ STOPWORDS = frozenset(
 )
 
 _ASCII_WORDS = str.maketrans({chr(c): (chr(c) if chr(c).isalnum() else " ") for c in range(128)})
-_KEEP_S = ("ss", "us", "is", "os", "as", "ys")
+_KEEP_S = ("ss", "us", "is", "as", "ys")
 _ES_PLURALS = ("ches", "shes", "xes", "sses")
 
 
