@@ -37,6 +37,7 @@ PROFILE_TERMS = 80  # more terms cost time (their postings) and add little beyon
 PROFILE_MAX_DF = 0.1
 PROFILE_MAX_DF_FLOOR = 1000
 _SCORE_CACHE = 4
+_PROFILE_CACHE = 64
 _ALIVE = bytes.maketrans(b"\0\1", b"\1\0")  # dead flags -> live flags
 
 
@@ -203,6 +204,8 @@ class SimilarityModel:
             key = (*key, self._generation)
             profile = self._profiles.get(key)
             if profile is None:
+                if len(self._profiles) >= _PROFILE_CACHE:
+                    self._profiles.clear()  # old star sets; rebuilding one costs milliseconds
                 profile = self._profiles[key] = self._make_profile(key, label, members, text)
             return profile
 
