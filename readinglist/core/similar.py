@@ -250,6 +250,13 @@ class SimilarityModel:
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for term_id, weight in weights.items():
                 totals[term_id] += weight / norm
+        if members:
+            # A term that no paper outside the seeds has cannot bring any
+            # paper: it would only take the place of one that can.
+            seed_slots = {self._slot_of[pos] for pos, _ in members}
+            for term_id in [t for t in totals if postings.df[t] <= len(seed_slots)]:
+                if postings.slots_of(term_id) <= seed_slots:
+                    del totals[term_id]
         if not totals:
             raise ProfileError(f"nothing in {label} is shared with any paper of the library")
         strongest = totals.most_common(PROFILE_TERMS)

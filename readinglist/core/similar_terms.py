@@ -213,6 +213,12 @@ class TermPostings:
             for packed in repeated:
                 sums[packed >> _TF_BITS] += by_tf[packed & _TF_MASK]
 
+    def slots_of(self, term_id: int) -> set[int]:
+        """Every slot holding the term (dead ones included)."""
+        found = set(self.once[term_id])
+        found.update(packed >> _TF_BITS for packed in self.repeated[term_id] or ())
+        return found
+
     def _term_id_adding(self, term: str) -> int:
         term_id = self.vocab.get(term)
         if term_id is None:
