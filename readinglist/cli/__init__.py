@@ -72,7 +72,7 @@ class Context:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from readinglist.cli import doctor, enrich, export, fetch, papers
+    from readinglist.cli import doctor, enrich, export, fetch, history, library, papers, recommend
 
     parser = argparse.ArgumentParser(
         prog="readinglist",
@@ -81,10 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     add_common_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (papers, export, enrich, fetch, doctor):
+    for module in (papers, library, export, enrich, fetch, recommend, history, doctor):
         module.register(sub)
-    from readinglist.cli import history; history.register(sub)  # noqa: E702 - one line to merge
-    __import__("readinglist.cli.library", fromlist=["register"]).register(sub)  # add, remove, trash, edit, pdf...
     return parser
 
 

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 from readinglist.core.errors import UserError
 from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
 from readinglist.core.scope import Scope
+from readinglist.core.undoing import UndoMixin
 
 if TYPE_CHECKING:
-    from readinglist.core.annotating import Undo
+    from readinglist.core.similar import Profile, SimilarityModel
     from readinglist.core.export import ExportOptions
     from readinglist.core.index import SearchIndex
     from readinglist.core.query import Query
@@ -46,7 +47,7 @@ class Changes:
         return self
 
 
-class Library:
+class Library(UndoMixin):
     """Papers, annotations and the search index of one store, and the verbs over them."""
 
     def __init__(self, store: Store, *, label: str | None = None) -> None:
@@ -61,6 +62,7 @@ class Library:
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        self._similar: SimilarityModel | None = None
 
     @classmethod
     def open(cls, home: Path, **options: object) -> Library:
@@ -145,6 +147,41 @@ class Library:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
         return self.index.search(query, sort=sort)
 
+    @property
+    def similarity(self) -> SimilarityModel:
+        """The more-like-this model over the same positions as the index (built on
+        first ranking: seconds at 100k papers, so the app builds it in a worker)."""
+        with self._index_lock:
+            if self._similar is None:
+                from readinglist.core.similar import SimilarityModel
+
+                self._similar = SimilarityModel(self._papers, self._annotations)
+            return self._similar
+
+    def recommend(self, like: str | None = None, *, text: str | None = None, query: str | None = None, limit: int | None = None) -> tuple[Profile, list[tuple[int, float]]]:
+        """Papers like ``like`` ("starred", "tag:NAME" or a paper id) or ``text``,
+        best first, among what ``query`` selects: (profile, [(position, score)])."""
+        model = self.similarity
+        if text is not None:
+            profile = model.profile_for(text=text)
+        else:
+            target = like or "starred"
+            if target != "starred" and not target.startswith("tag:"):
+                target = self.resolve_id(target)
+            profile = model.profile_for(target)
+        candidates = self.select_positions(query) if query else None
+        ranked = [(pos, score) for pos, score in model.rank(profile, candidates, limit=limit) if score > 0]
+        return profile, ranked
+
+    def select_positions(self, query: str, sort: str = "date") -> list[int]:
+        from readinglist.core.query import QueryError, parse_query
+
+        try:
+            parsed = parse_query(query)
+        except QueryError as exc:
+            raise UserError(f"bad query {query!r}: {exc}") from None
+        return self.search(parsed, sort=sort)
+
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
         papers = self._papers
@@ -191,6 +228,8 @@ class Library:
         self._annotations[pid] = annotation
         if self._index is not None:
             self._index.update_annotation(pid, annotation)
+        if self._similar is not None:
+            self._similar.update_annotation(pid, annotation)
 
     def _known(self, pid: str) -> str:
         if self.position(pid) is None:
@@ -251,38 +290,6 @@ class Library:
             raise
         return self.annotation(pid)
 
-    # --- undo ---------------------------------------------------------------------
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    def undo(self) -> tuple[Changes, Undo | None]:
-        """Undo the last change this library made (a bulk change as one step)."""
-        if not self._undo:
-            return Changes(), None
-        result = self.store.undo(self._undo.pop())
-        if result.group is not None:
-            self._redo.append(result.group)
-        return self._after_undo(result), result
-
-    def redo(self) -> tuple[Changes, Undo | None]:
-        """Make again what the last undo took back."""
-        if not self._redo:
-            return Changes(), None
-        result = self.store.undo(self._redo.pop())
-        if result.group is not None:
-            self._undo.append(result.group)
-        return self._after_undo(result), result
-
-    def _after_undo(self, result: Undo) -> Changes:
-        changes = Changes()
-        for change in result.undone:
-            if change.pid not in changes.annotations and self.position(change.pid) is not None:
-                self._took(change.pid, self.store.annotation(change.pid))
-                changes.annotations.add(change.pid)
-        return changes
-
     # --- changes made elsewhere -------------------------------------------------
 
     def refresh(self, *, papers: bool = True) -> Changes:
@@ -318,6 +325,7 @@ class Library:
             self._positions = None
             with self._index_lock:
                 self._index = None
+                self._similar = None
             changes.reloaded = True
             return changes
         wanted = set(pids) if pids is not None else None
@@ -329,6 +337,8 @@ class Library:
                 self._papers[i] = updated
                 if self._index is not None:
                     self._index.update_paper(updated)
+                if self._similar is not None:
+                    self._similar.update_paper(updated, old=paper)
                 changes.papers.add(paper.id)
         return changes
 
