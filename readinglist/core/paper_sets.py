@@ -8,7 +8,7 @@ a range is two binary searches.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Generic, TypeVar
