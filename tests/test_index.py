@@ -599,6 +599,8 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
     index = property_index(papers, {})
     if not before:
         index.index_text()
+    else:  # the sorted added times and upvotes exist before the edits, or only after
+        index.search("upvotes:0.. OR added:2000..")
     for position, field, value in edits:
         p = papers[position]
         if field == "title":

@@ -122,6 +122,8 @@ def test_metadata_changes_are_visible_immediately(make_index) -> None:
     papers = [replace(p) for p in PAPERS]
     index = make_index(papers)
     assert found(index, "", "upvotes", papers=papers)[0] == "graph"
+    assert found(index, "upvotes:>=10", papers=papers) == ["graph", "video"]
+    assert found(index, "added:1h", papers=papers) == []
     papers[4].upvotes, papers[4].added = 100, "2026-12-01T14:00:00Z"
     papers[0].upvotes = None
     index.update_paper(papers[4])

@@ -26,17 +26,25 @@ def paper_year(paper: Paper) -> int | None:
 
 
 class SortedValues(Generic[Value]):
-    """One value (or none) per paper, kept sorted so that ranges are binary searches."""
+    """One value (or none) per paper, sorted on first use so that ranges are binary searches."""
 
     def __init__(self, values: Sequence[Value | None]) -> None:
         self.of = list(values)
-        pairs = sorted((value, iid) for iid, value in enumerate(self.of) if value is not None)
-        self._keys = [value for value, _ in pairs]
-        self._iids = [iid for _, iid in pairs]
+        self._keys: list[Value] | None = None  # sorted values, built when first asked
+        self._iids: list[int] = []
+
+    def _sorted(self) -> list[Value]:
+        if self._keys is None:
+            of = self.of
+            iids = [iid for iid, value in enumerate(of) if value is not None]
+            iids.sort(key=of.__getitem__)  # stable: equal values keep number order
+            self._iids = iids
+            self._keys = [of[iid] for iid in iids]  # type: ignore[misc]
+        return self._keys
 
     def within(self, low: Value | None, high: Value | None, *, high_included: bool, n: int) -> int:
         """The papers whose value is at least ``low`` and below (or up to) ``high``."""
-        keys = self._keys
+        keys = self._sorted()
         start = 0 if low is None else bisect_left(keys, low)
         if high is None:
             stop = len(keys)
@@ -52,18 +60,21 @@ class SortedValues(Generic[Value]):
         old = self.of[iid]
         if old == value:
             return False
+        self.of[iid] = value
+        keys = self._keys
+        if keys is None:
+            return True
         if old is not None:
-            at = bisect_left(self._keys, old)
+            at = bisect_left(keys, old)
             while self._iids[at] != iid:
                 at += 1
-            del self._keys[at], self._iids[at]
+            del keys[at], self._iids[at]
         if value is not None:
-            at = bisect_left(self._keys, value)
-            while at < len(self._keys) and self._keys[at] == value and self._iids[at] < iid:
+            at = bisect_left(keys, value)
+            while at < len(keys) and keys[at] == value and self._iids[at] < iid:
                 at += 1
-            self._keys.insert(at, value)
+            keys.insert(at, value)
             self._iids.insert(at, iid)
-        self.of[iid] = value
         return True
 
 
