@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readinglist.core import index as index_module
+from readinglist.core import text_sets as text_sets_module
 from readinglist.core.index import SearchIndex
 from readinglist.core.model import Annotation, Paper
-from readinglist.core.query import SORTS, QueryError, parse_query
+from readinglist.core.query import SORTS, Group, QueryError, parse_query
+from readinglist.core.tags import tag_key
 from readinglist.bench.synth import synthetic_papers
 from readinglist.core.text import fold, normalize_title, words
 
@@ -326,6 +328,7 @@ def test_unknown_sort_and_bad_query_text_are_errors(make_index) -> None:
 
 def test_empty_corpus(make_index) -> None:
     index = make_index([])
+    index.set_similarity(lambda term: [])
     for sort in SORTS:
         assert index.search("anything is:starred", sort) == []
         assert index.search("", sort) == []
@@ -334,9 +337,23 @@ def test_empty_corpus(make_index) -> None:
 # --- against a reference matcher -------------------------------------------------
 
 
+NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+
+
+def similarity_for(papers: list[Paper]):
+    """A stand-in similarity model with zeros and ties, the same for the index and the reference."""
+
+    def scores(term) -> list[float]:
+        salt = sum(map(ord, term.value))
+        return [float((salt + sum(map(ord, p.id))) % 4) for p in papers]
+
+    return scores
+
+
 def reference_search(papers: list[Paper], annotations: dict[str, Annotation], text: str, sort: str) -> list[int]:
     """Slow and simple: the documented semantics, paper by paper."""
     query = parse_query(text)
+    similar = similarity_for(papers)
 
     def phrase_in(sequence: list[str], wanted: tuple[str, ...]) -> bool:
         last = len(wanted) - 1
@@ -357,59 +374,106 @@ def reference_search(papers: list[Paper], annotations: dict[str, Annotation], te
     def hits(sequences: list[list[str]], wanted: tuple[str, ...]) -> bool:
         return any(phrase_in(seq, wanted) for seq in sequences)
 
-    def matches(term, p: Paper, a: Annotation) -> bool:
+    def in_span(value: str | None, term) -> bool:
+        if not value:
+            return False
+        if term.ago is not None:
+            since = NOW - timedelta(seconds=term.ago)
+            if term.field == "listed":
+                return date.fromisoformat(value) >= since.date()
+            return datetime.fromisoformat(value.replace("Z", "+00:00")) >= since
+        low, high = term.span
+        return (low is None or value >= low) and (high is None or value < high)
+
+    def matches(term, pos: int, p: Paper, a: Annotation) -> bool:
         text_fields = fields(p, a)
         if term.field is None:
             return any(hits(seqs, term.words) for seqs in text_fields.values())
         if term.field in ("title", "author", "abstract", "note"):
             return hits(text_fields[term.field], term.words)
         if term.field == "tag":
-            return any(" ".join(fold(tag).split()).startswith(term.value) for tag in a.tags if tag.strip())
+            return any(tag_key(tag).startswith(term.value) for tag in a.tags if tag.strip())
         if term.field == "cat":
             cat = fold(p.category or "")
             return bool(p.category) and (cat.startswith(term.value) or cat.partition(".")[2].startswith(term.value))
         if term.field == "year":
             low, high = term.years
             return p.year is not None and (low is None or p.year >= low) and (high is None or p.year <= high)
+        if term.field in ("added", "listed"):
+            return in_span(getattr(p, term.field), term)
+        if term.field == "upvotes":
+            low, high = term.counts
+            return p.upvotes is not None and (low is None or p.upvotes >= low) and (high is None or p.upvotes <= high)
+        if term.field == "like":
+            return similar(term)[pos] > 0
         if term.field == "id":
             return fold(p.id).startswith(term.value)
         if term.field == "is":
+            if term.value == "new":
+                return p.id in NEW
             return a.star if term.value == "starred" else a.status == term.value
         return {
             "code": p.has_code or bool(p.code_links),
             "note": bool(a.note.strip()),
             "arxiv": bool(p.arxiv_id),
             "tags": any(tag.strip() for tag in a.tags),
+            "pdf": p.id in WITH_PDF,
         }[term.value]
 
-    def tier(p: Paper, a: Annotation) -> int:
-        worst = 0
-        for term in query.ranked_terms:
-            text_fields = fields(p, a)
-            for level, name in enumerate(("title", "author", "abstract")):
-                if hits(text_fields[name], term.words):
-                    break
-            else:
-                level = 3
-            worst = max(worst, level)
-        return worst
+    def satisfies(node, pos: int, p: Paper, a: Annotation) -> bool:
+        if isinstance(node, Group):
+            test = any if node.any_of else all
+            found = test(satisfies(child, pos, p, a) for child in node.children)
+        else:
+            found = matches(node, pos, p, a)
+        return found != node.negated
+
+    def tier(node, pos: int, p: Paper, a: Annotation) -> int:
+        """0 title ... 3 elsewhere; by the weakest word, and with OR by the best side matched."""
+        if node.negated:
+            return 0
+        if isinstance(node, Group):
+            if node.any_of:
+                return min(tier(c, pos, p, a) for c in node.children if satisfies(c, pos, p, a))
+            return max((tier(c, pos, p, a) for c in node.children), default=0)
+        if node.field is not None:
+            return 0
+        text_fields = fields(p, a)
+        for level, name in enumerate(("title", "author", "abstract")):
+            if hits(text_fields[name], node.words):
+                return level
+        return 3
 
     default = Annotation()
-    chosen = [
-        pos for pos, p in enumerate(papers)
-        if all(matches(t, p, annotations.get(p.id, default)) != t.negated for t in query.terms)
-    ]
-    chosen.sort(key=lambda pos: papers[pos].date or "", reverse=True)  # stable: ties keep list order
     ann = lambda pos: annotations.get(papers[pos].id, default)  # noqa: E731
-    if sort in ("relevance", "starred"):
-        chosen.sort(key=lambda pos: tier(papers[pos], ann(pos)))
+    chosen = [pos for pos, p in enumerate(papers) if satisfies(query.tree, pos, p, ann(pos))]
+    chosen.sort(key=lambda pos: papers[pos].date or "", reverse=True)  # stable: ties keep list order
+    liked = [similar(term) for term in query.like_terms]
+    if sort == "fit" and not liked:
+        liked = [similar(parse_query("like:starred").terms[0])]
+    if sort in ("relevance", "fit") and liked:
+        chosen.sort(key=lambda pos: sum(scores[pos] for scores in liked), reverse=True)
+    elif sort in ("relevance", "starred"):
+        chosen.sort(key=lambda pos: tier(query.tree, pos, papers[pos], ann(pos)))
     if sort == "starred":
         chosen.sort(key=lambda pos: not ann(pos).star)
     if sort == "title":
         chosen.sort(key=lambda pos: normalize_title(papers[pos].title))
     if sort == "changed":
         chosen.sort(key=lambda pos: ann(pos).updated or "", reverse=True)
+    if sort == "added":
+        chosen.sort(key=lambda pos: papers[pos].added or "", reverse=True)
+    if sort == "upvotes":
+        chosen.sort(key=lambda pos: -1 if papers[pos].upvotes is None else papers[pos].upvotes, reverse=True)
     return chosen
+
+
+def property_index(papers: list[Paper], annotations: dict[str, Annotation]) -> SearchIndex:
+    index = SearchIndex(papers, annotations, clock=lambda: NOW)
+    index.set_similarity(similarity_for(papers))
+    index.set_new(NEW)
+    index.set_flag("pdf", WITH_PDF)
+    return index
 
 
 def test_reference_agrees_with_the_hand_written_expectations() -> None:
@@ -421,15 +485,22 @@ def test_reference_agrees_with_the_hand_written_expectations() -> None:
 def _property_corpus() -> tuple[list[Paper], list[str]]:
     papers = synthetic_papers(40, seed=7) + [replace(p, id=f"x{i}") for i, p in enumerate(CORPUS)]
     # Shared dates make ties; a few papers lose theirs.
+    added = [None, "2026-11-30T10:00:00Z", "2026-11-28T00:00:00Z", "2026-11-28T23:59:59+00:00", "2026-10-05T08:00:00Z"]
+    listed = [None, "2026-11-30", "2026-11-28", "2026-11-01", "2026-12-01"]
     for i, p in enumerate(papers):
         p.date = None if i % 11 == 3 else ("2022-05-05" if i % 5 == 0 else p.date)
         p.abstract = p.abstract[:300]
+        p.added = added[i % 5]
+        p.listed = listed[i * 3 % 5]
+        p.upvotes = None if i % 4 == 0 else i % 13
     vocabulary = sorted({w for p in papers for text in (p.title, *p.authors, p.abstract) for w in words(text)})
     return papers, vocabulary
 
 
 PROPERTY_PAPERS, VOCABULARY = _property_corpus()
-TAGS = ["to-read", "Vision", "théorie", "ml/ops"]
+NEW = {p.id for p in PROPERTY_PAPERS[::3]}
+WITH_PDF = {p.id for p in PROPERTY_PAPERS[1::4]}
+TAGS = ["to-read", "Vision", "vision", "théorie", "ml/ops", "reading group", "Reading-Group"]
 NOTES = ["", "great ablations", "compare with masked autoencoders", "naïve baseline"]
 
 
@@ -454,7 +525,8 @@ def term_text(draw) -> str:
     word = word[: draw(st.integers(1, len(word)))]
     if draw(st.booleans()):
         word = word.upper()
-    kind = draw(st.sampled_from(["word", "word", "phrase", "title", "author", "abstract", "note", "tag", "cat", "year", "is", "has", "id"]))
+    kind = draw(st.sampled_from(["word", "word", "phrase", "title", "author", "abstract", "note", "tag", "cat", "year",
+                                 "added", "listed", "upvotes", "like", "is", "has", "id"]))
     minus = "-" if draw(st.integers(0, 4)) == 0 else ""
     if kind == "word":
         return minus + word
@@ -468,24 +540,42 @@ def term_text(draw) -> str:
     if kind in ("title", "author", "abstract", "note"):
         return f"{minus}{kind}:{word}"
     value = {
-        "tag": lambda: draw(st.sampled_from(["to", "to-read", "vision", "theorie", "ml", "x"])),
+        "tag": lambda: draw(st.sampled_from(["to", "to-read", "vision", "theorie", "ml", "x", '"reading group"', "Reading"])),
+        "added": lambda: draw(st.sampled_from(["2026-11-28", "2026-11", "..2026-11-28", "2026-11-29..", "2d", "3d", "30h", "2026"])),
+        "listed": lambda: draw(st.sampled_from(["2026-11-28", "2026-11..2026-11-30", "1d", "3d", "..2026-11"])),
+        "upvotes": lambda: draw(st.sampled_from(["0", ">=5", "3..7", "..2", ">12", "<4"])),
+        "like": lambda: draw(st.sampled_from(["starred", "tag:vision", PROPERTY_PAPERS[0].id])),
         "cat": lambda: draw(st.sampled_from(["cs", "cs.cv", "CV", "lg", "stat", "ml", "c", "eess.as", "q"])),
         "year": lambda: draw(st.sampled_from(["2020", "2019..2021", "2023..", "..2020", "2026"])),
-        "is": lambda: draw(st.sampled_from(["starred", "unread", "reading", "read"])),
-        "has": lambda: draw(st.sampled_from(["code", "note", "arxiv", "tags"])),
+        "is": lambda: draw(st.sampled_from(["starred", "unread", "reading", "read", "new"])),
+        "has": lambda: draw(st.sampled_from(["code", "note", "arxiv", "tags", "pdf"])),
         "id": lambda: draw(st.sampled_from(PROPERTY_PAPERS)).id[: draw(st.integers(1, 3))],
     }[kind]()
     return f"{minus}{kind}:{value}"
 
 
-queries = st.lists(term_text(), max_size=4).map(" ".join)
+@st.composite
+def query_text(draw, depth: int = 0) -> str:
+    """Terms side by side, sometimes joined by OR, sometimes in (negated) parentheses."""
+    parts = []
+    for _ in range(draw(st.integers(0 if depth == 0 else 1, 4 if depth == 0 else 2))):
+        if depth < 2 and draw(st.integers(0, 5)) == 0:
+            parts.append(draw(st.sampled_from(["(", "-("])) + draw(query_text(depth + 1)) + ")")
+        else:
+            parts.append(draw(term_text()))
+        if len(parts) > 1 and draw(st.integers(0, 3)) == 0:
+            parts.insert(-1, "OR")
+    return " ".join(parts)
+
+
+queries = query_text()
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
 @given(text=queries, annotations=annotations(), indexed=st.booleans())
 def test_index_agrees_with_reference(text: str, annotations: dict[str, Annotation], indexed: bool) -> None:
-    index = SearchIndex(PROPERTY_PAPERS, annotations)
+    index = property_index(PROPERTY_PAPERS, annotations)
     if indexed:
         index.index_text()
     for sort in SORTS:
@@ -495,7 +585,7 @@ def test_index_agrees_with_reference(text: str, annotations: dict[str, Annotatio
 changes = st.lists(
     st.tuples(
         st.integers(0, len(PROPERTY_PAPERS) - 1),
-        st.sampled_from(["title", "authors", "abstract", "date", "category", "code"]),
+        st.sampled_from(["title", "authors", "abstract", "date", "category", "code", "added", "upvotes"]),
         st.sampled_from(["Graph Masked Théorie", "", "zzz words here", "Hu Xu", "7seas"]),
     ),
     max_size=5,
@@ -506,9 +596,11 @@ changes = st.lists(
 @given(text=queries, edits=changes, annotations=annotations(), before=st.booleans())
 def test_index_agrees_with_reference_after_updates(text, edits, annotations, before: bool) -> None:
     papers = [replace(p) for p in PROPERTY_PAPERS]
-    index = SearchIndex(papers, {})
+    index = property_index(papers, {})
     if not before:
         index.index_text()
+    else:  # the sorted added times and upvotes exist before the edits, or only after
+        index.search("upvotes:0.. OR added:2000..")
     for position, field, value in edits:
         p = papers[position]
         if field == "title":
@@ -521,6 +613,10 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
             p.date = {"": None, "zzz words here": "2019-02-02"}.get(value, "2024-04-04")
         elif field == "category":
             p.category = {"": None, "Hu Xu": "cs.RO"}.get(value, "eess.AS")
+        elif field == "added":
+            p.added = {"": None, "Hu Xu": "2026-11-28T12:00:00Z"}.get(value, "2026-12-01T14:30:00Z")
+        elif field == "upvotes":
+            p.upvotes = {"": None, "Hu Xu": 5}.get(value, 99)
         else:
             p.has_code = not p.has_code
         index.update_paper(p)
@@ -535,7 +631,7 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
 def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
     papers = [replace(p) for p in CORPUS]
     index = SearchIndex(papers, {})
-    original = index_module._WordIndex
+    original = text_sets_module.WordIndex
     edited = []
 
     def build_then_edit(texts, n):
@@ -547,7 +643,7 @@ def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
             index.update_paper(papers[2])
         return built
 
-    monkeypatch.setattr(index_module, "_WordIndex", build_then_edit)
+    monkeypatch.setattr(text_sets_module, "WordIndex", build_then_edit)
     index.index_text()
     assert found(index, "renamed", papers=papers) == ["clip"]
     assert found(index, "demystifying", papers=papers) == []
@@ -557,7 +653,7 @@ def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
 def test_update_made_while_the_text_is_folded_is_not_lost(monkeypatch) -> None:
     papers = [replace(p) for p in CORPUS]
     index = SearchIndex(papers, {})
-    original = index_module._text_of
+    original = text_sets_module.text_of
     edited = []
 
     def fold_then_edit(field, p, cache):
@@ -567,7 +663,7 @@ def test_update_made_while_the_text_is_folded_is_not_lost(monkeypatch) -> None:
             index.update_paper(papers[2])
         return original(field, p, cache)
 
-    monkeypatch.setattr(index_module, "_text_of", fold_then_edit)
+    monkeypatch.setattr(text_sets_module, "text_of", fold_then_edit)
     assert found(index, "renamed lovelace fresh", papers=papers) == ["clip"]
     assert found(index, "demystifying", papers=papers) == []
     assert found(index, "saining", papers=papers) == []

@@ -114,3 +114,31 @@ def test_a_note_saved_elsewhere_is_not_overwritten(library: Library, tmp_path: P
     with pytest.raises(NoteConflict):
         library.set_note(pid, "mine, edited", expected="mine")
     assert library.annotation(pid).note == "theirs"  # the library now shows what is on disk
+
+
+def test_like_terms_and_the_fit_sort_rank_by_what_is_starred(library: Library) -> None:
+    mae = next(p for p in library.papers if p.title == "Masked Autoencoders that Listen")
+    library.set_star([mae.id], True)
+    liked = [library.papers[i] for i in library.search("like:starred")]
+    assert liked[0].id == mae.id
+    top = [(p.title + " " + p.abstract).lower() for p in liked[1:6]]
+    assert sum("audio" in t for t in top) >= 2 and all("mask" in t or "audio" in t for t in top), [p.title for p in liked[:6]]
+    assert len(library.search("like:starred -audio")) < len(liked)  # with every other term
+    fit = [library.papers[i] for i in library.search("", sort="fit")]
+    assert len(fit) == len(library) and fit[0].id in {p.id for p in liked[:3]}
+    similar = [library.papers[i].id for i in library.search(f"like:{mae.id[:6]}")]
+    assert similar and mae.id in similar[:1]  # the paper itself is the most like itself
+
+
+def test_is_new_and_has_pdf(library: Library, tmp_path: Path) -> None:
+    first = library.papers[0]
+    library.new_since = "2000-01-01T00:00:00+00:00"
+    library.refresh_flags()
+    assert len(library.search("is:new")) == len(library)  # every paper entered after 2000
+    library.new_since = "2999-01-01T00:00:00+00:00"
+    library.refresh_flags()
+    assert library.search("is:new") == []
+    (library.home / "pdfs").mkdir()
+    (library.home / "pdfs" / f"{first.id}.pdf").write_bytes(b"%PDF-1.4\n")
+    library.refresh_flags()
+    assert [library.papers[i].id for i in library.search("has:pdf")] == [first.id]

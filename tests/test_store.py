@@ -177,18 +177,36 @@ def test_an_older_schema_is_migrated_after_a_backup(store: Store, monkeypatch: p
     from readinglist.core import store as store_module
 
     pid = store.papers()[0].id
-    store.set_note(pid, "written by schema 1")
+    store.set_note(pid, "written by schema 2")
     before = store.annotations_path.read_bytes()
 
-    def to_v2(data: dict) -> None:
+    def to_v3(data: dict) -> None:
         for record in data.get("annotations", {}).values():
             record["note"] = record["note"].upper()
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_module.MIGRATIONS, 1, to_v2)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(store_module.MIGRATIONS, 2, to_v3)
     upgraded = Store.open(store.home)
-    assert upgraded.annotation(pid).note == "WRITTEN BY SCHEMA 1"
-    assert json.loads(store.annotations_path.read_text())["_meta"]["schema"]["version"] == 2
+    assert upgraded.annotation(pid).note == "WRITTEN BY SCHEMA 2"
+    assert json.loads(store.annotations_path.read_text())["_meta"]["schema"]["version"] == 3
+    assert (store.home / "annotations.json.schema2.bak").read_bytes() == before
+
+
+def test_schema_1_tags_that_differ_only_in_case_become_one_tag(store: Store) -> None:
+    papers = store.papers()
+    data = json.loads(store.annotations_path.read_text())
+    data["_meta"]["schema"]["version"] = 1
+    data["annotations"] = {
+        papers[0].id: {"star": True, "status": "unread", "note": "", "tags": ["Vision", "vision", "todo"]},
+        papers[1].id: {"star": False, "status": "read", "note": "", "tags": ["Vision"]},
+        papers[2].id: {"star": False, "status": "unread", "note": "", "tags": ["vision", "reading group"]},
+    }
+    store.annotations_path.write_text(json.dumps(data))
+    before = store.annotations_path.read_bytes()
+    upgraded = Store.open(store.home)
+    assert upgraded.annotation(papers[0].id).tags == ["Vision", "todo"]
+    assert upgraded.annotation(papers[0].id).star  # nothing else changes
+    assert upgraded.annotation(papers[2].id).tags == ["Vision", "reading-group"]
     assert (store.home / "annotations.json.schema1.bak").read_bytes() == before
 
 

@@ -465,12 +465,16 @@ async def test_tag_editor_keeps_tags_the_user_did_not_remove(tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         pid = app.main_screen.current.id
-        store.set_tags(pid, ["ml,vision", "survey"])
+        # A tag holding a comma, as older versions could store it.
+        store.set_tags(pid, ["placeholder", "survey"])
+        path = store.annotations_path
+        path.write_text(path.read_text(encoding="utf-8").replace('"placeholder"', '"ml,vision"'), encoding="utf-8")
         app.main_screen.check_external_changes()
         await pilot.press("t", "enter")  # no edit
         assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey"]
         await pilot.press("t", *" todo", "enter")  # typing adds, never replaces
-        assert Store.open(tmp_path).annotation(pid).tags == ["ml,vision", "survey", "todo"]
+        # Commas separate tags (the one tag rule): the old tag is read as two, none is lost.
+        assert Store.open(tmp_path).annotation(pid).tags == ["ml", "vision", "survey", "todo"]
 
 
 async def test_undo_takes_back_a_bulk_change_in_one_step_and_redo_makes_it_again(tmp_path: Path) -> None:

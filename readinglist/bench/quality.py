@@ -229,10 +229,7 @@ def _timed(action) -> tuple[float, float]:
 
 
 def report_speed(n: int, runs: int = 50, starred: int = 20, seed: int = 0) -> None:
-    try:
-        from readinglist.bench.synth import synthetic_papers  # where the lead is moving it
-    except ImportError:
-        from readinglist.core.synth import synthetic_papers
+    from readinglist.bench.synth import synthetic_papers
 
     print(f"\n## Speed at {n:,} synthetic papers ({starred} starred, {runs} rankings)")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

@@ -20,6 +20,7 @@ from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UnknownPaper, UserError
 from readinglist.core.journal import ANNOTATION_FIELDS, Change, Journal, new_group
 from readinglist.core.model import STATUSES, Annotation
+from readinglist.core.tags import merge_tags, normalize_tags, tag_key
 from readinglist.core.validate import MAX_NOTE_CHARS, check_annotations
 
 if TYPE_CHECKING:
@@ -160,12 +161,11 @@ class AnnotationsMixin:
     def update_tags(
         self, pid: str, add: Iterable[str] = (), remove: Iterable[str] = (), *, group: str | None = None
     ) -> Annotation:
-        add_list, remove_set = normalize_tags(add), set(normalize_tags(remove))
+        add, remove = list(add), list(remove)
 
         def change(a: Annotation) -> None:
-            tags = [t for t in a.tags if t not in remove_set]
-            tags += [t for t in add_list if t not in tags]
-            a.tags = tags
+            # By tag identity: +Vision on a paper tagged vision keeps one tag.
+            a.tags = merge_tags(a.tags, add, remove)
 
         return self._annotate(pid, change, group)
 
@@ -248,10 +248,12 @@ class AnnotationsMixin:
         self.journal.abort(lost)
 
     def all_tags(self) -> list[str]:
-        tags: set[str] = set()
+        """Every tag in use, one spelling each (the first met)."""
+        tags: dict[str, str] = {}
         for annotation in self.annotations().values():
-            tags.update(annotation.tags)
-        return sorted(tags, key=str.casefold)
+            for tag in annotation.tags:
+                tags.setdefault(tag_key(tag), tag)
+        return sorted(tags.values(), key=str.casefold)
 
     # --- backups ---------------------------------------------------------
 
@@ -283,13 +285,3 @@ class NoteConflict(UserError):
     def __init__(self, current: str) -> None:
         super().__init__("the note was changed by another readinglist while you edited it; both versions are in the editor")
         self.current = current
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Tags are single words: trimmed, inner spaces to dashes, no duplicates."""
-    seen: dict[str, None] = {}
-    for tag in tags:
-        clean = "-".join(str(tag).strip().lstrip("+#").split())
-        if clean and not clean.startswith("-"):
-            seen.setdefault(clean, None)
-    return list(seen)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb.table import Document
 
-from readinglist.core.annotating import normalize_tags
+from readinglist.core.tags import normalize_tags
 from readinglist.core.corpus import merge_papers, user_edit
 from readinglist.core.errors import UnknownPaper
 from readinglist.core.model import Annotation, Paper

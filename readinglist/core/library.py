@@ -63,6 +63,9 @@ class Library(UndoMixin):
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
         self._similar: SimilarityModel | None = None
+        # is:new finds the papers that entered the library after this time
+        # (the app sets it to its previous launch); None: none is new.
+        self.new_since: str | None = None
 
     @classmethod
     def open(cls, home: Path, **options: object) -> Library:
@@ -111,10 +114,14 @@ class Library(UndoMixin):
         return list(dict.fromkeys(self.resolve_id(text) for text in texts))
 
     def all_tags(self) -> list[str]:
-        tags: dict[str, None] = {}
+        """Every tag in use, one spelling each."""
+        from readinglist.core.tags import tag_key
+
+        tags: dict[str, str] = {}
         for annotation in self._annotations.values():
-            tags.update(dict.fromkeys(annotation.tags))
-        return sorted(tags, key=str.casefold)
+            for tag in annotation.tags:
+                tags.setdefault(tag_key(tag), tag)
+        return sorted(tags.values(), key=str.casefold)
 
     # --- searching -----------------------------------------------------------
 
@@ -125,8 +132,38 @@ class Library(UndoMixin):
             if self._index is None:
                 from readinglist.core.index import SearchIndex
 
-                self._index = SearchIndex(self._papers, self._annotations)
+                index = SearchIndex(self._papers, self._annotations)
+                index.set_similarity(self._like_scores)
+                self._set_flags(index)
+                self._index = index
             return self._index
+
+    def _set_flags(self, index: SearchIndex) -> None:
+        from readinglist.core.pdf import PDF_DIR
+
+        since = self.new_since
+        index.set_new([p.id for p in self._papers if since and p.added and p.added > since])
+        try:
+            index.set_flag("pdf", [path.stem for path in (self.home / PDF_DIR).glob("*.pdf")])
+        except OSError:
+            index.set_flag("pdf", [])
+
+    def refresh_flags(self) -> None:
+        """is:new and has:pdf again (after a fetch, a download, a new launch time)."""
+        if self._index is not None:
+            self._set_flags(self._index)
+
+    def _like_scores(self, term) -> list[float]:
+        """The index's hook for like: terms and the fit sort: a score per position."""
+        model = self.similarity
+        model.build()
+        target = term.value if term is not None else "starred"
+        if target != "starred" and not target.startswith("tag:"):
+            target = self.resolve_id(target)
+        scores = [0.0] * len(self._papers)
+        for position, score in model.rank(model.profile_for(target), None, exclude_seeds=False):
+            scores[position] = score
+        return scores
 
     @property
     def has_index(self) -> bool:
@@ -208,13 +245,12 @@ class Library(UndoMixin):
             case "starred":
                 return [p for p in papers if self.annotation(p.id).star]
             case "tag":
-                from readinglist.core.store import normalize_tags
-                from readinglist.core.text import fold
+                from readinglist.core.tags import normalize_tags, tag_key
 
-                wanted = [fold(t) for t in normalize_tags([scope.tag])]
+                wanted = [tag_key(t) for t in normalize_tags([scope.tag])]
                 if not wanted:
                     raise UserError(f"{scope.tag!r} is not a tag name")
-                return [p for p in papers if wanted[0] in {fold(t) for t in self.annotation(p.id).tags}]
+                return [p for p in papers if wanted[0] in {tag_key(t) for t in self.annotation(p.id).tags}]
             case "ids" | "selection":
                 chosen = [self.paper(pid) for pid in self.resolve_ids(scope.ids)]
                 return [p for p in chosen if p is not None]

@@ -89,6 +89,10 @@ class Paper:
     def code_links(self) -> list[str]:
         return self.links.get("code", [])
 
+    def code_available(self) -> bool:
+        """What "has code" means everywhere: a code link, or the listing's code mark."""
+        return bool(self.has_code or self.code_links)
+
     @property
     def arxiv_url(self) -> str | None:
         from readinglist.core.links import arxiv_abs_url

@@ -101,7 +101,8 @@ class Scope:
 
 def query_with_filters(query: str = "", *, starred: bool = False, status: str | None = None, tag: str | None = None) -> str:
     """The CLI's simple flags folded into the query language: one matching path."""
-    parts = [query] if query else []
+    # Parenthesised: `a OR b` with --starred means (a OR b) and starred.
+    parts = [f"({query})" if query and (starred or status or tag) else query] if query else []
     if starred:
         parts.append("is:starred")
     if status:

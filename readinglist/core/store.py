@@ -29,7 +29,8 @@ from readinglist.core.corpus import IdentityIndex, identity_keys, merge_papers
 from readinglist.core.curation import CurationMixin, TrashItem  # noqa: F401 - TrashItem re-exported
 from readinglist.core.errors import StoreError, UnknownPaper
 from readinglist.core.fileio import atomic_write_bytes
-from readinglist.core.annotating import AnnotationsMixin, NoteConflict, normalize_tags  # noqa: F401 - re-exported
+from readinglist.core.annotating import AnnotationsMixin, NoteConflict  # noqa: F401 - re-exported
+from readinglist.core.tags import merge_tag_duplicates, normalize_tags  # noqa: F401 - re-exported
 from readinglist.core.journal import Journal
 from readinglist.core.lock import StoreLock
 from readinglist.core.model import Annotation, Paper
@@ -38,7 +39,7 @@ from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
 from readinglist.core.parse import ParseError, Problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CORPUS_FILE = "corpus.json"
 ANNOTATIONS_FILE = "annotations.json"
 LOCK_FILE = "lock"
@@ -46,6 +47,20 @@ BACKUP_DIR = "backups"
 
 # Migrations upgrade a file's data from version N to N + 1, in place.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], None]] = {}
+
+
+def _one_spelling_per_tag(data: dict[str, Any]) -> None:
+    """Schema 1 -> 2: tags are one tag whatever their case ("Vision" and
+    "vision"); each gets the spelling most papers use. The corpus has no tags."""
+    records = data.get("annotations")
+    if not isinstance(records, dict):
+        return
+    tags = {pid: record.get("tags") or [] for pid, record in records.items() if isinstance(record, dict)}
+    for pid, merged in merge_tag_duplicates(tags).items():
+        records[pid]["tags"] = merged
+
+
+MIGRATIONS[1] = _one_spelling_per_tag
 
 
 class _Table(Table):

@@ -206,7 +206,12 @@ class MainScreen(PaperActions, Screen):
                     if not worker.is_cancelled:
                         self.post_message(QueryRejected(text, str(exc)))
                     return
-            rows = library.search(query, sort=sort)
+            try:
+                rows = library.search(query, sort=sort)
+            except UserError as exc:  # like: with nothing starred, an unknown id...
+                if not worker.is_cancelled:
+                    self.post_message(QueryRejected(text, str(exc)))
+                return
         if not worker.is_cancelled:
             self.post_message(SearchDone(text, list(rows)))
 

@@ -1,0 +1,121 @@
+"""The orders of search results: newest first, relevance groups, and the sorts by a key.
+
+Papers are known by their number in the index, given in date order (newest
+first), so a bitset read in ascending order is already newest first. Once a
+paper's date changes that no longer holds and a date order is kept instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
+from typing import Any
+
+from readinglist.core.bitsets import bits_of_few, flags_of
+
+# Papers whose free words all hit the title, the title or authors, the title, authors or abstract.
+Levels = tuple[int, int, int]
+
+
+def relevance_groups(result: int, levels: Levels | None) -> list[int]:
+    """``result`` split by relevance: title hits, then author hits, then abstract hits, then the rest."""
+    if levels is None:
+        return [result]
+    in_title, in_authors, in_abstract = (result & bits for bits in levels)  # each contains the one before
+    return [in_title, in_authors & ~in_title, in_abstract & ~in_authors, result & ~in_abstract]
+
+
+class Ordering:
+    """Turns sets of paper numbers into positions, in the order a sort asks for."""
+
+    def __init__(self, pos: list[int], date_of: list[str]) -> None:
+        """``pos[iid]`` is paper ``iid``'s position for the caller; ``date_of[iid]`` its date."""
+        self.n = len(pos)
+        self.pos = pos
+        self.date_of = date_of
+        self._stale_dates = False  # a date changed: numbers are no longer in date order
+        self._order: list[int] = []  # numbers newest first, once stale
+        self._rank: list[int] | None = None  # each number's place in _order
+        self._sorted: dict[str, list[int]] = {}
+
+    def date_changed(self, iid: int, date: str) -> None:
+        if date != self.date_of[iid]:
+            self.date_of[iid] = date
+            self._rank = None
+            self._sorted.clear()  # ties are broken newest first
+            self._stale_dates = True
+
+    def forget(self, name: str) -> None:
+        """The keys of sort ``name`` changed."""
+        self._sorted.pop(name, None)
+
+    def positions(self, groups: Iterable[int]) -> list[int]:
+        """Each group's papers newest first, one group after the other."""
+        n = self.n
+        out: list[int] = []
+        for bits in groups:
+            if not bits:
+                continue
+            flags = flags_of(bits, n)
+            if not self._stale_dates:
+                out.extend(compress(self.pos, flags))
+                continue
+            order, rank = self._date_order()
+            if bits.bit_count() * 16 < n:
+                iids = sorted(compress(range(n), flags), key=rank.__getitem__)
+            else:
+                iids = compress(order, map(flags.__getitem__, order))
+            out.extend(map(self.pos.__getitem__, iids))
+        return out
+
+    def _date_order(self) -> tuple[list[int], list[int]]:
+        """Paper numbers newest first, and each number's place in that list.
+
+        Only needed once a date has changed: before, numbers are in date order.
+        """
+        if self._rank is None:
+            order = sorted(range(self.n), key=self.pos.__getitem__)
+            order.sort(key=self.date_of.__getitem__, reverse=True)
+            rank = [0] * self.n
+            for place, iid in enumerate(order):
+                rank[iid] = place
+            self._order, self._rank = order, rank
+        return self._order, self._rank
+
+    def newest_first(self, iids: Iterable[int]) -> list[int]:
+        if not self._stale_dates:
+            return sorted(iids)
+        rank = self._date_order()[1]
+        return sorted(iids, key=rank.__getitem__)
+
+    def by_key(
+        self,
+        result: int,
+        name: str,
+        keyed: Callable[[], Sequence[tuple[int, Any]]],
+        *,
+        descending: bool,
+    ) -> list[int]:
+        """``result`` ordered by a key, ties newest first; the papers without a key last, newest first.
+
+        ``keyed()`` gives (paper number, key) for the papers that have one;
+        the order is remembered as ``name`` until ``forget(name)``.
+        """
+        order = self._sorted.get(name)
+        if order is None:
+            pairs = keyed()
+            key_of = dict(pairs)
+            order = self.newest_first(key_of)
+            order.sort(key=key_of.__getitem__, reverse=descending)
+            self._sorted[name] = order
+        flags = flags_of(result, self.n)
+        first = list(compress(map(self.pos.__getitem__, order), map(flags.__getitem__, order)))
+        if len(first) == result.bit_count():
+            return first
+        return first + self.positions([result & ~bits_of_few(order, self.n)])
+
+    def by_scores(self, result: int, scores: Sequence[float]) -> list[int]:
+        """``result`` by ``scores`` (indexed by position), highest first, ties newest first."""
+        positions = self.positions([result])
+        positions.sort(key=scores.__getitem__, reverse=True)  # stable, even reversed
+        return positions
