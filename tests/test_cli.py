@@ -181,3 +181,36 @@ def test_an_invalid_config_file_stops_every_command_the_same_way(home: Path, tmp
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(config) in lines[0] and "line 2" in lines[0], result.stderr
     assert config.read_text(encoding="utf-8").startswith('theme = "gruvbox"')  # never rewritten
+
+
+def test_paper_verbs_take_several_ids_or_a_query(home: Path) -> None:
+    result = run(home, "list", "--query", "title:clip", "--format", "json")
+    clip = [r["id"] for r in json.loads(result.stdout)]
+    assert len(clip) > 3
+    assert run(home, "status", clip[0], clip[1], "reading").returncode == 0
+    assert run(home, "tag", "--query", "title:clip", "+Vision", "+reading group").returncode == 0
+    assert run(home, "star", "--query", "title:clip is:reading").returncode == 0
+    records = {r["id"]: r for r in json.loads(run(home, "list", "--format", "json").stdout)}
+    assert [pid for pid in clip if records[pid]["status"] == "reading"] == clip[:2]
+    assert all(records[pid]["tags"] == ["Vision", "reading-group"] for pid in clip)
+    assert sorted(pid for pid, r in records.items() if r["star"]) == sorted(clip[:2])
+    # One tag rule: +vision on a paper tagged Vision keeps one tag; tag:"reading group" finds it.
+    assert run(home, "tag", clip[0], "+vision").returncode == 0
+    assert json.loads(run(home, "show", clip[0], "--format", "json").stdout)["tags"] == ["Vision", "reading-group"]
+    found = json.loads(run(home, "list", "--query", 'tag:"reading group"', "--format", "json").stdout)
+    assert sorted(r["id"] for r in found) == sorted(clip)
+
+
+def test_list_shows_whole_ids_at_any_width_and_does_not_cut_piped_lines(home: Path) -> None:
+    ids = [r["id"] for r in json.loads(run(home, "list", "--format", "json").stdout)]
+    for columns in ("80", "100"):
+        table = run(home, "list", env={"COLUMNS": columns}).stdout
+        assert all(pid in table for pid in ids[:20])
+    piped = run(home, "list", "--query", "title:calibration").stdout.splitlines()
+    assert any("Why Multi-Source Mixing Matters for High-Sparsity LLM Pruning" in line for line in piped)
+
+
+def test_json_has_code_agrees_with_has_code(home: Path) -> None:
+    records = json.loads(run(home, "list", "--format", "json").stdout)
+    with_code = {r["id"] for r in json.loads(run(home, "list", "--query", "has:code", "--format", "json").stdout)}
+    assert {r["id"] for r in records if r["has_code"]} == with_code

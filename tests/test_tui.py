@@ -108,7 +108,20 @@ async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monk
 
 
 async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) -> None:
-    app, opened = make_app(tmp_path)
+    import httpx
+
+    from readinglist.core.enrich.client import PoliteClient
+    from readinglist.core.enrich.settings import load_settings
+
+    network = {"arxiv_pdf": "https://arxiv.test/pdf", "arxiv_delay": 0}
+    asked: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, content=b"%PDF-1.5\n% a paper\n")
+
+    client = PoliteClient(load_settings(network, environ={}), transport=httpx.MockTransport(serve))
+    app, opened = make_app(tmp_path, config={"network": network}, http_client=client)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         paper = app.main_screen.current
@@ -120,7 +133,15 @@ async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) 
         app.library.store.update_papers({paper.id: {"arxiv_id": "2207.06405"}})
         app.main_screen.check_external_changes()
         await pilot.press("o", "p")
-        assert opened[-2:] == ["https://arxiv.org/abs/2207.06405", "https://arxiv.org/pdf/2207.06405"]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        local = tmp_path / "pdfs" / f"{paper.id}.pdf"
+        assert asked == ["https://arxiv.test/pdf/2207.06405"]  # downloaded once, into the store
+        assert opened[-2:] == ["https://arxiv.org/abs/2207.06405", local.as_uri()]
+        assert local.read_bytes().startswith(b"%PDF")
+        await pilot.press("p")  # the local copy now: no second download
+        assert asked == ["https://arxiv.test/pdf/2207.06405"] and opened[-1] == local.as_uri()
+        assert [app.library.papers[i].id for i in app.library.search("has:pdf")] == [paper.id]
 
 
 async def test_code_link_opens_and_copies(tmp_path: Path, _no_system_clipboard: list[str]) -> None:

@@ -72,7 +72,7 @@ class Context:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from readinglist.cli import doctor, enrich, export, fetch, history, library, papers, recommend
+    from readinglist.cli import completion, doctor, enrich, export, fetch, history, library, papers, recommend, searches
 
     parser = argparse.ArgumentParser(
         prog="readinglist",
@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
     add_common_options(parser, top_level=True)
+    parser.add_argument("--fresh", action="store_true", help="open the app without the last session's filter, sort and paper")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (papers, library, export, enrich, fetch, recommend, history, doctor):
+    for module in (papers, library, export, enrich, fetch, recommend, history, doctor, searches, completion):
         module.register(sub)
     return parser
 

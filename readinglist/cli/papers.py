@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument("--status", choices=STATUSES, help="only papers with this reading status")
     p.add_argument("--tag", help="only papers with this tag")
-    p.add_argument("--sort", default=None, help="relevance, date, title, changed or starred")
+    p.add_argument("--sort", default=None, help="relevance, date, title, changed, starred, added, upvotes or fit")
+    p.add_argument("--search", metavar="NAME", help="a saved search (readinglist search list), combined with the other filters")
     p.add_argument("--format", choices=("table", "json", "tsv"), default="table")
     add_common_options(p)
     p.set_defaults(func=run_list)
@@ -43,25 +45,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_show)
 
     for name, value in (("star", True), ("unstar", False)):
-        p = sub.add_parser(name, help=f"{name} papers", description=f"{name.capitalize()} one or more papers.")
-        p.add_argument("ids", nargs="+", metavar="ID")
+        p = sub.add_parser(name, help=f"{name} papers", description=f"{name.capitalize()} papers: ids, or every paper --query selects.")
+        p.add_argument("ids", nargs="*", metavar="ID")
+        _query_option(p)
         add_common_options(p)
         p.set_defaults(func=run_star, star=value)
 
-    p = sub.add_parser("status", help="set the reading status", description="Set the reading status of papers.")
-    p.add_argument("id")
-    p.add_argument("status", choices=STATUSES)
+    p = sub.add_parser(
+        "status",
+        help="set the reading status",
+        description=f"Set the reading status of papers: `readinglist status ID... STATUS` or `--query Q STATUS` ({', '.join(STATUSES)}).",
+    )
+    p.add_argument("items", nargs="+", metavar="ID... STATUS")
+    _query_option(p)
     add_common_options(p)
     p.set_defaults(func=run_status)
 
     p = sub.add_parser(
         "tag",
         help="add or remove tags",
-        description="Add (+name) or remove (-name) tags: `readinglist tag ID +vision -todo`. Put options before the id.",
+        description="Add (+name) or remove (-name) tags: `readinglist tag ID... +vision -todo`, or `--query Q +name`. Put options first.",
     )
     add_common_options(p)
-    p.add_argument("id")
-    p.add_argument("changes", nargs=argparse.REMAINDER, metavar="+TAG|-TAG")
+    _query_option(p)
+    p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +TAG|-TAG")
     p.set_defaults(func=run_tag)
 
     p = sub.add_parser("note", help="set a paper's note", description="Set the note of a paper: the text, `-` to read it from stdin, or --edit to open $EDITOR.")
@@ -70,6 +77,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
     add_common_options(p)
     p.set_defaults(func=run_note)
+
+
+def _query_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--query", "-q", metavar="Q", help="every paper this filter selects (as in `readinglist list -q`)")
+
+
+def _targets(library: Library, ids: list[str], query: str | None) -> list[str]:
+    """The papers a verb applies to: the ids given, and those a query selects; all resolved first."""
+    from readinglist.core.scope import Scope
+
+    chosen = library.resolve_ids(ids)
+    if query is not None:
+        chosen += [p.id for p in library.select(Scope.of_query(query)) if p.id not in chosen]
+    if not chosen:
+        raise UserError("say which papers: give ids, or --query (`readinglist list` shows the ids)")
+    return chosen
 
 
 # --- import ------------------------------------------------------------
@@ -115,6 +138,7 @@ def paper_record(paper: Paper, annotation: Annotation) -> dict[str, Any]:
     record["year"] = paper.year
     record["listings"] = paper.listings
     record["arxiv_url"] = paper.arxiv_url
+    record["has_code"] = paper.code_available()  # the same answer as has:code and the app's column
     record.update(
         star=annotation.star,
         status=annotation.status,
@@ -130,7 +154,15 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
     from readinglist.core.scope import Scope, query_with_filters
 
     library = ctx.library()
-    text = query_with_filters(args.query, starred=args.starred, status=args.status, tag=args.tag)
+    query = args.query
+    if args.search:
+        from readinglist.core.session import load_searches
+
+        saved = load_searches(ctx.home)
+        if args.search not in saved:
+            raise UserError(f"no saved search is called {args.search!r}; `readinglist search list` shows them")
+        query = f"({saved[args.search]}) ({query})" if query else saved[args.search]
+    text = query_with_filters(query, starred=args.starred, status=args.status, tag=args.tag)
     papers = library.select(Scope.of_query(text, sort=args.sort))
     annotations = library.annotations
 
@@ -162,9 +194,9 @@ def _print_table(ctx: Context, papers: list[Paper], annotations: Mapping[str, An
 
     from readinglist.core.model import DEFAULT_ANNOTATION
 
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")  # ids whole: titles are cut instead
     for name, kwargs in (
-        ("id", {"no_wrap": True}),
+        ("id", {"no_wrap": True, "min_width": 9}),
         ("★", {"no_wrap": True}),
         ("status", {"no_wrap": True}),
         ("year", {"no_wrap": True}),
@@ -184,7 +216,8 @@ def _print_table(ctx: Context, papers: list[Paper], annotations: Mapping[str, An
             Text(clean_text(p.title)),
             Text(clean_text(p.first_author)),
         )
-    console = Console(highlight=False, soft_wrap=False)
+    # A pipe gets whole lines, not lines cut to a guessed 80 columns.
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100_000)
     console.print(table)
     console.print(Text(f"{len(papers)} papers"), style="dim")
 
@@ -239,7 +272,7 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_star(args: argparse.Namespace, ctx: Context) -> int:
     library = ctx.library()
-    pids = library.resolve_ids(args.ids)  # all or nothing
+    pids = _targets(library, args.ids, args.query)  # all or nothing: one undo step
     library.set_star(pids, args.star)
     for pid in pids:
         ctx.out(f"{'starred' if args.star else 'unstarred'} {pid}  {_title(library, pid)}")
@@ -247,15 +280,22 @@ def run_star(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_status(args: argparse.Namespace, ctx: Context) -> int:
+    *ids, status = args.items
+    if status not in STATUSES:  # a usage error, as argparse reports them: exit 2
+        ctx.err(f"readinglist status: error: argument STATUS (last): invalid choice: {status!r} (choose from {', '.join(STATUSES)})")
+        return 2
     library = ctx.library()
-    pid = library.resolve_id(args.id)
-    library.set_status([pid], args.status)
-    ctx.out(f"{pid} is now {args.status}  {_title(library, pid)}")
+    pids = _targets(library, ids, args.query)
+    library.set_status(pids, status)
+    for pid in pids:
+        ctx.out(f"{pid} is now {status}  {_title(library, pid)}")
     return 0
 
 
 def run_tag(args: argparse.Namespace, ctx: Context) -> int:
-    changes = list(args.changes)
+    items = list(args.items)
+    ids = [item for item in items if not item.startswith(("+", "-"))]
+    changes = [item for item in items if item.startswith(("+", "-"))]
     if not changes:
         raise UserError("say which tags to add or remove: readinglist tag ID +name -name")
     add, remove = [], []
@@ -267,10 +307,10 @@ def run_tag(args: argparse.Namespace, ctx: Context) -> int:
         else:
             raise UserError(f"{change!r}: write +name to add a tag or -name to remove one (options go before the id)")
     library = ctx.library()
-    pid = library.resolve_id(args.id)
-    library.update_tags([pid], add, remove)
-    annotation = library.annotation(pid)
-    ctx.out(f"{pid} tags: {clean_text(', '.join(annotation.tags)) or '(none)'}")
+    pids = _targets(library, ids, args.query)
+    library.update_tags(pids, add, remove)
+    for pid in pids:
+        ctx.out(f"{pid} tags: {clean_text(', '.join(library.annotation(pid).tags)) or '(none)'}")
     return 0
 
 

@@ -16,9 +16,12 @@ from readinglist.tui.keymap import Keymap, bindings_with_ids, check_keymap
 from readinglist.tui.screens.main import MainScreen, Services
 from readinglist.tui.widgets.paper_list import PaperList
 
+from readinglist.core.query import SORTS
+
 if TYPE_CHECKING:
     from readinglist.core.config import Config
     from readinglist.core.library import Library
+    from readinglist.core.session import Session
 
 
 class ReadingListApp(App[int]):
@@ -36,17 +39,28 @@ class ReadingListApp(App[int]):
         opener: Callable[[str], object] | None = None,
         http_client: Any = None,
         observer: Callable[[str, str], None] | None = None,
+        session: Session | None = None,
+        fetch_on_launch: bool = False,
     ) -> None:
+        """``session``: the last session to resume (filter, sort, paper, theme); None starts clean."""
         super().__init__()
         from readinglist.core.config import Config as _Config
 
         self.library = library
         self.config = config or _Config()
-        self.services = Services(opener=opener, http_client=http_client, network=self.config.section("network"), observer=observer)
+        self.services = Services(
+            opener=opener,
+            http_client=http_client,
+            network=self.config.section("network"),
+            feeds=self.config.section("feeds"),
+            observer=observer,
+        )
         self.problems = list(self.config.problems)
         self.keymap: Keymap = check_keymap(self.config.keymap, self.all_bindings())
         self.problems += self.keymap.problems
-        theme = self.config.theme
+        self.session = session
+        self.fetch_on_launch = fetch_on_launch
+        theme = session.theme if session and session.theme in self.available_themes else self.config.theme
         if theme is not None and theme in self.available_themes:
             self.theme = theme
         elif theme is not None:
@@ -68,11 +82,15 @@ class ReadingListApp(App[int]):
 
     def get_default_screen(self) -> Screen:
         filter_binding = next(b for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.id == "app.filter")
+        session = self.session
         self.main_screen = MainScreen(
             self.library,
             self.services,
-            sort=self.config.default_sort,
+            sort=session.sort if session and session.sort in SORTS else self.config.default_sort,
             filter_keys=set(self.keymap.keys_of(filter_binding)),
+            query=session.query if session else "",
+            paper=(session.paper or None) if session else None,
+            fetch_on_launch=self.fetch_on_launch,
         )
         return self.main_screen
 
@@ -82,9 +100,30 @@ class ReadingListApp(App[int]):
         for problem in self.problems:
             self.notify(f"Config{self.config.where()}: {problem}", severity="warning", timeout=10)
 
+    def session_now(self, opened: str = "") -> Session:
+        """What the next launch resumes: filter, sort, highlighted paper, theme."""
+        from readinglist.core.session import Session
+
+        screen = self.main_screen
+        return Session(query=screen.query_text, sort=screen.sort, paper=screen.highlighted_id or "", theme=self.theme, opened=opened)
+
+    def saved_searches(self) -> dict[str, str]:
+        """The user's saved searches (`readinglist search save`), in the order saved."""
+        from readinglist.core.errors import UserError
+        from readinglist.core.session import load_searches
+
+        try:
+            return load_searches(self.library.home)
+        except UserError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return {}
+
     def help_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every binding, with the user's keys."""
-        rows = [(self.keymap.display(b), b.tooltip or b.description) for b in self.all_bindings()]
+        bindings = self.all_bindings()
+        rows = [(self.keymap.display(b), b.tooltip or b.description) for b in bindings if not (b.id or "").startswith("search.")]
+        searches = [self.keymap.display(b) for b in bindings if (b.id or "").startswith("search.")]
+        rows.append((" ".join(searches), "Saved searches, in the order saved (readinglist search save NAME QUERY)"))
         palette = self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "command_palette"))
         return rows + [(palette, "Command palette: every action, go to a paper by its title")]
 
@@ -105,5 +144,8 @@ class ReadingListApp(App[int]):
                     binding.tooltip or binding.description,
                     lambda a=binding.action: screen.run_action(a),
                 )
+        for number, (name, query) in enumerate(self.saved_searches().items(), start=1):
+            keys = f" ({number})" if number <= 9 else ""
+            yield SystemCommand(f"Search: {name}{keys}", query, lambda q=query: screen.apply_filter(q))
         yield SystemCommand("Resolve filtered papers", "Resolve arXiv ids and code links of every paper in the list", screen.action_enrich_filtered)
         yield SystemCommand("Resolve all unresolved papers", "Resolve every paper not resolved yet", screen.action_enrich_unresolved)

@@ -44,3 +44,21 @@ class EnrichFinished(Message):
     def __init__(self, summary: Summary | None, error: str | None = None) -> None:
         super().__init__()
         self.summary, self.error = summary, error
+
+
+class Finished(Message):
+    """A background task (add, fetch, PDF) ended: ``lines`` to show, ``error`` if it failed,
+    ``land_on`` a paper to show, ``opened`` a file to open."""
+
+    def __init__(self, task: str, lines: list[str], *, error: str | None = None, land_on: str | None = None, opened: str | None = None, failed: bool = False) -> None:
+        super().__init__()
+        self.task, self.lines, self.error = task, lines, error
+        self.land_on, self.opened, self.failed = land_on, opened, failed
+
+
+class Progress(Message):
+    """A background task's progress for the status line; ``written`` papers to reload."""
+
+    def __init__(self, task: str, text: str, written: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.task, self.text, self.written = task, text, written

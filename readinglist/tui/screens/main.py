@@ -28,6 +28,7 @@ from readinglist.core.errors import UserError
 from readinglist.core.query import SORTS, QueryError, parse_query
 from readinglist.tui.enrich import EnrichPanel
 from readinglist.tui.messages import IndexReady, QueryRejected, SearchDone
+from readinglist.tui.screens.library_actions import LibraryActions
 from readinglist.tui.screens.paper_actions import PaperActions
 from readinglist.tui.widgets.detail import PaperDetail
 from readinglist.tui.widgets.paper_list import ListHeader, PaperList
@@ -54,6 +55,7 @@ class Services:
     opener: Callable[[str], object] | None = None
     http_client: Any = None
     network: dict[str, Any] = field(default_factory=dict)
+    feeds: dict[str, Any] = field(default_factory=dict)
     # observer(kind, what) after a result is applied: kind is "list" (the
     # filter text), "hint" (a rejected query), "annotation" (a paper id) or
     # "detail" (a paper id). The benchmark times keystroke-to-paint with it.
@@ -77,7 +79,7 @@ def _while_mounted(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class MainScreen(PaperActions, Screen):
+class MainScreen(LibraryActions, PaperActions, Screen):
     AUTO_FOCUS = "PaperList"  # keys act on papers at once; / goes to the filter
 
     BINDINGS = [
@@ -87,16 +89,36 @@ class MainScreen(PaperActions, Screen):
         Binding("escape", "back", "Back", show=False, id="app.back", tooltip="Back to the list; clears the filter when already there"),
         Binding("ctrl+c", "cancel_work", "Cancel", show=False, id="app.cancel", tooltip="Cancel a resolve run"),
         *PaperActions.ACTION_BINDINGS,
+        *LibraryActions.ACTION_BINDINGS,
         Binding("S", "cycle_sort", "Sort", id="app.sort", show=False, tooltip="Next sort: " + ", ".join(SORTS)),
         Binding("d", "toggle_detail", "Detail", id="app.detail", show=False, tooltip="Hide or show the detail pane"),
+        *(
+            Binding(str(n), f"saved_search({n})", f"Search {n}", show=False, id=f"search.{n}", tooltip=f"Saved search {n} (readinglist search save)")
+            for n in range(1, 10)
+        ),
     ]
 
-    def __init__(self, library: Library, services: Services, *, sort: str = "relevance", filter_keys: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        services: Services,
+        *,
+        sort: str = "relevance",
+        filter_keys: set[str] | None = None,
+        query: str = "",
+        paper: str | None = None,
+        fetch_on_launch: bool = False,
+    ) -> None:
         super().__init__()
         self.library = library
         self.services = services
         self.sort = sort
         self.query_text = ""
+        self.initial_query, self.initial_paper = query, paper  # a resumed session
+        self.fetch_on_launch = fetch_on_launch
+        self.busy: dict[str, Any] = {}  # background tasks running: task -> cancel event
+        self.highlighted_id: str | None = paper
+        self._task_note = ""
         self.rows: list[int] = []
         self.query_error: str | None = None
         self.filter_keys = filter_keys or {"slash"}
@@ -126,7 +148,12 @@ class MainScreen(PaperActions, Screen):
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < SIDE_DETAIL_MIN, "narrow")
         self.paper_list.focus()
-        self.run_filter("")  # its result starts the index build
+        if self.initial_query:
+            with self.filter_input.prevent(Input.Changed):
+                self.filter_input.value = self.initial_query
+        self.run_filter(self.initial_query)  # its result starts the index build
+        if self.fetch_on_launch:
+            self.set_timer(1.0, lambda: self.start_fetch(quiet=True))  # after the first paint, never before
         self.set_interval(EXTERNAL_CHECK_S, self.check_external_changes)
         self.set_interval(BACKUP_EVERY_S, self.library.backup)
 
@@ -241,6 +268,8 @@ class MainScreen(PaperActions, Screen):
         # sort, changes from elsewhere) keeps the highlighted paper.
         current = self.current
         keep = current.id if current and self.rows and text == self.query_text else None
+        if self.initial_paper is not None:
+            keep, self.initial_paper = self.initial_paper, None
         self.query_text = text
         self.rows = rows
         self.paper_list.set_rows(rows, keep=keep)
@@ -271,26 +300,38 @@ class MainScreen(PaperActions, Screen):
                 searching=self._pending_search is not None,
                 indexing=not self.library.index_ready,
                 selected=len(self.paper_list.selected),
+                task=self._task_note,
             )
         )
+
+    def status_note(self, text: str) -> None:
+        """What a background task is doing, on the status line ("" when done)."""
+        self._task_note = text
+        self.update_status()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed must not leave the screen half-busy: say so and reset."""
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        what = {"filter": "Search", "index": "Building the search index", "enrich": "Resolve"}.get(event.worker.group, "A task")
+        what = {"filter": "Search", "index": "Building the search index", "enrich": "Resolve", "add": "Adding papers",
+                "fetch": "Fetching", "pdf": "The PDF download"}.get(event.worker.group, "A task")
         self.notify(f"{what} failed: {type(error).__name__}: {error}", severity="error", timeout=10)
         if event.worker.group == "filter":
             self._pending_search = None
             self.update_status()
         elif event.worker.group == "enrich":
             self.enrich_stopped()
+        elif event.worker.group in self.busy:
+            self.busy.pop(event.worker.group, None)
+            self.status_note("")
 
     # --- the detail pane ---------------------------------------------------------------
 
     @on(PaperList.Highlighted)
-    def _highlighted(self) -> None:
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        if event.paper is not None:
+            self.highlighted_id = event.paper.id  # kept for the next session
         self.show_detail_soon()
 
     def show_detail_soon(self) -> None:
@@ -302,8 +343,11 @@ class MainScreen(PaperActions, Screen):
 
     @_while_mounted
     def show_detail(self) -> None:
+        from readinglist.core.pdf import pdf_path
+
         paper = self.current
-        self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None)
+        local = paper is not None and pdf_path(self.library.home, paper.id).is_file()
+        self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None, local_pdf=local)
         self.services.applied("detail", paper.id if paper else "")
 
     # --- navigation ----------------------------------------------------------------
@@ -336,6 +380,20 @@ class MainScreen(PaperActions, Screen):
         if self.filter_input.has_focus and event.key == "down":
             self.paper_list.focus()
             event.stop()
+
+    def apply_filter(self, query: str) -> None:
+        """Show ``query`` in the filter and run it (a saved search, the palette)."""
+        self.filter_input.value = query  # posts Changed: the search runs
+        self.paper_list.focus()
+
+    def action_saved_search(self, number: int) -> None:
+        searches = list(self.app.saved_searches().items())  # type: ignore[attr-defined]
+        if number > len(searches):
+            self.notify(f"No saved search {number}: save one with `readinglist search save NAME QUERY`", severity="warning", timeout=4)
+            return
+        name, query = searches[number - 1]
+        self.notify(f"Search {number}: {name}", timeout=2)
+        self.apply_filter(query)
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]

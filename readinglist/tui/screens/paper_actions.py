@@ -215,13 +215,6 @@ class PaperActions:
             if paper := self.library.paper(pid):
                 self.open_link(paper.arxiv_url or arxiv_search_url(paper.title))
 
-    def action_open_pdf(self) -> None:
-        if paper := self._paper_or_warn():
-            if paper.arxiv_pdf_url:
-                self.open_link(paper.arxiv_pdf_url)
-            else:
-                self.notify("No PDF link yet: resolve the arXiv id with E, or press o to search arXiv", severity="warning", timeout=5)
-
     def _with_code_link(self, paper: Paper, then: Callable[[str], None]) -> None:
         urls = paper.code_links
         if not urls:

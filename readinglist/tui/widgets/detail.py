@@ -11,7 +11,10 @@ from readinglist.core.model import Annotation, Paper
 from readinglist.core.text import clean_text
 
 
-def describe(paper: Paper, annotation: Annotation) -> Text:
+NOTE_SHOWN_CHARS = 4000
+
+
+def describe(paper: Paper, annotation: Annotation, *, local_pdf: bool = False) -> Text:
     """Rich ``Text`` built piece by piece: paper text is never parsed as
     markup, and terminal control sequences are removed from every piece."""
     text = Text()
@@ -46,6 +49,15 @@ def describe(paper: Paper, annotation: Annotation) -> Text:
             field(label, url, style="underline" if kind == "code" else "")
     if paper.has_code and not paper.links.get("code"):
         field("code", "the listing says it has code (link unknown)", style="italic")
+    if paper.citation_key:
+        field("key", paper.citation_key, style="bold")
+    if paper.venue or paper.journal_ref:
+        field("published", paper.venue or paper.journal_ref or "")
+    if local_pdf:
+        field("pdf", "saved locally (p opens it)", style="green")
+    edited = [name for name, source in paper.provenance.items() if isinstance(source, dict) and source.get("source") == "user"]
+    if edited:
+        field("edited", ", ".join(sorted(edited)), style="dim")
     field("id", paper.id, style="dim")
     field("listings", ", ".join(paper.listings), style="dim")
     text.append("\n")
@@ -54,7 +66,10 @@ def describe(paper: Paper, annotation: Annotation) -> Text:
     field("tags", ", ".join(annotation.tags))
     if annotation.note:
         text.append("note\n", style="dim")
-        text.append(clean_text(annotation.note, multiline=True), style="italic")
+        note = annotation.note
+        if len(note) > NOTE_SHOWN_CHARS:  # wrapping a huge note on every cursor move froze the app
+            note = note[:NOTE_SHOWN_CHARS] + f"… ({len(annotation.note) - NOTE_SHOWN_CHARS:,} more characters: n shows it all)"
+        text.append(clean_text(note, multiline=True), style="italic")
         text.append("\n")
     else:
         field("note", "")
@@ -86,12 +101,12 @@ class PaperDetail(VerticalScroll, can_focus=False):
     def compose(self):
         yield Static(Text("No paper selected.", style="dim"), id="detail-body")
 
-    def show(self, paper: Paper | None, annotation: Annotation | None) -> None:
+    def show(self, paper: Paper | None, annotation: Annotation | None, *, local_pdf: bool = False) -> None:
         body = self.query_one("#detail-body", Static)
         if paper is None:
             body.update(Text("No paper matches the filter.", style="dim"))
         else:
-            body.update(describe(paper, annotation or Annotation()))
+            body.update(describe(paper, annotation or Annotation(), local_pdf=local_pdf))
         self.scroll_home(animate=False)
 
 

@@ -273,12 +273,16 @@ class PaperList(ScrollView, can_focus=True):
         star_style = "bold" if is_cursor else "bold yellow"
         line.append(STAR_GLYPH + " " if annotation.star else "  ", style=star_style if annotation.star else "")
         line.append(STATUS_GLYPH.get(annotation.status, "·") + " ", style="cyan" if annotation.status == "reading" else ("green" if annotation.status == "read" else "dim"))
-        line.append_text(_cell(paper.title, cols.title))
+        title = _cell(paper.title, cols.title)
+        since = self.library.new_since
+        if since and paper.added and paper.added > since:
+            title.stylize("bold")  # new since the previous launch (is:new)
+        line.append_text(title)
         for size, value in (
             (cols.author, paper.first_author),
             (cols.category, paper.category or ""),
             (cols.year, str(paper.year or "")),
-            (cols.code, "code" if paper.has_code or paper.code_links else ""),
+            (cols.code, "code" if paper.code_available() else ""),
         ):
             if size:
                 line.append(" ")

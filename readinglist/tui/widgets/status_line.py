@@ -19,6 +19,7 @@ class Status:
     searching: bool = False
     indexing: bool = False  # the word index is still being built
     selected: int = 0
+    task: str = ""  # what a background task (add, fetch, PDF) is doing
 
 
 class StatusLine(Static):
@@ -30,6 +31,8 @@ class StatusLine(Static):
         text.append("  ·  filter: ")
         text.append(status.query or "none", style="" if status.query else "italic")
         text.append(f"  ·  sort: {status.sort}")
+        if status.task:
+            text.append(f"  ·  {status.task}", style="italic")
         if status.query_error:
             text.append("  ·  query not applied", style="bold red")
         if status.searching:

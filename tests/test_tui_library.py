@@ -1,0 +1,131 @@
+"""The app's library keys: add, remove, more like this, why, notes in $EDITOR,
+and a session that picks up where it stopped."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from readinglist.core.session import Session
+from readinglist.core.store import Store
+from readinglist.tui.screens.add import AddBox
+from tests.library_services import Services
+from tests.tui_helpers import make_app, settle
+
+SIZE = (120, 40)
+NETWORK = {"arxiv_api": "https://arxiv.test/api/query", "doi_api": "https://doi.test", "arxiv_delay": 0, "doi_delay": 0}
+
+
+async def test_a_pasted_list_of_ids_is_added_in_the_background_and_the_list_lands_on_it(tmp_path: Path) -> None:
+    services = Services()
+    app, _ = make_app(tmp_path, config={"network": NETWORK}, http_client=services.client())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(app.library)
+        await pilot.press("a")
+        assert isinstance(app.screen, AddBox)
+        await pilot.press(*"2501.00001, https://arxiv.org/abs/hep-th/9711200v2 not-an-id", "enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert len(app.library) == before + 2
+        added = Store.open(tmp_path).papers()
+        assert {"2501.00001", "hep-th/9711200"} <= {p.arxiv_id for p in added}
+        current = app.main_screen.current
+        assert current is not None and current.arxiv_id == "2501.00001"  # landed on the first one added
+        report = "\n".join(app.messages())
+        assert "added" in report and "not understood" in report and "not-an-id" in report
+
+
+async def test_remove_moves_the_selection_to_the_trash_and_restore_brings_it_back(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        await pilot.press("s", "space", "space")
+        chosen = screen.selection
+        await pilot.press("D")
+        await settle(pilot)
+        assert len(app.library) == 411 and not set(chosen) & {p.id for p in app.library.papers}
+        assert any("to the trash" in m for m in app.messages())
+    store = Store.open(tmp_path)
+    assert {item.paper.id for item in store.trash()} == set(chosen)
+    assert store.restore_papers(chosen) == chosen
+    assert store.annotation(chosen[0]).star  # its annotation came back with it
+
+
+async def test_m_shows_papers_like_this_one_and_w_says_why(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'title:"masked autoencoders that listen"', "enter")
+        await settle(pilot)
+        mae = app.main_screen.current
+        await pilot.press("m")
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.query_text == f"like:{mae.id}"
+        assert screen.current.id == mae.id  # the paper itself first, then the ones like it
+        await pilot.press("j", "w")
+        assert any(m.startswith(f"Like {mae.id} by: ") for m in app.messages())
+        await pilot.press("escape")  # a filter like any other
+        await settle(pilot)
+        assert screen.query_text == "" and len(screen.rows) == len(app.library)
+
+
+async def test_n_edits_the_note_in_the_editor_and_keeps_a_conflicting_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "written in the editor\\n" > "$1"\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app, _ = make_app(tmp_path / "home")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.main_screen.current.id
+        await pilot.press("N")
+        assert Store.open(tmp_path / "home").annotation(pid).note == "written in the editor"
+        assert app.library.annotation(pid).note == "written in the editor"
+
+
+async def test_the_next_launch_resumes_filter_sort_and_paper(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"clip", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j", "S")
+        await settle(pilot)
+        left = app.session_now()
+    assert left.query == "clip" and left.sort == "date" and left.paper
+    again, _ = make_app(tmp_path, session=Session(query=left.query, sort=left.sort, paper=left.paper, theme="gruvbox"))
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = again.main_screen
+        assert screen.filter_input.value == "clip" and screen.query_text == "clip"
+        assert screen.sort == "date" and screen.current.id == left.paper and again.theme == "gruvbox"
+    fresh, _ = make_app(tmp_path)  # no session: a clean start
+    async with fresh.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert fresh.main_screen.query_text == "" and fresh.main_screen.sort == "relevance"
+
+
+async def test_saved_searches_are_on_number_keys_in_the_order_saved(tmp_path: Path) -> None:
+    from readinglist.core.session import save_search
+
+    app, _ = make_app(tmp_path)
+    save_search(tmp_path, "audio", "title:audio OR abstract:spectrogram")
+    save_search(tmp_path, "clip code", "clip has:code")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.query_text == "clip has:code" and 0 < len(screen.rows) < len(app.library)
+        await pilot.press("1")
+        await settle(pilot)
+        assert screen.query_text.startswith("title:audio OR")
+        await pilot.press("3")
+        assert any("No saved search 3" in m for m in app.messages())
