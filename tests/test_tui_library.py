@@ -129,3 +129,46 @@ async def test_saved_searches_are_on_number_keys_in_the_order_saved(tmp_path: Pa
         assert screen.query_text.startswith("title:audio OR")
         await pilot.press("3")
         assert any("No saved search 3" in m for m in app.messages())
+
+
+async def test_f_fetches_the_feeds_in_the_background_and_keeps_the_cursor(tmp_path: Path) -> None:
+    from tests.feeds_fakes import FakeFeeds
+    from tests.test_feeds import BASE, client_for
+
+    network = {"arxiv_api": f"{BASE}/arxiv/api/query", "hf_api": f"{BASE}/hf/api", "arxiv_rss": f"{BASE}/rss/rss", "arxiv_delay": 0, "hf_delay": 0}
+    fake = FakeFeeds()
+    app, _ = make_app(tmp_path, config={"network": network, "feeds": {"hf_daily": True, "arxiv": ["cs.CV"]}}, http_client=client_for(fake))
+    app.library.new_since = "2000-01-01T00:00:00+00:00"  # the previous launch
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        before, kept = len(app.library), app.main_screen.current.id
+        await pilot.press("f")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert len(app.library) > before
+        assert app.main_screen.current.id == kept  # new papers arrived; the cursor stayed put
+        assert fake.requests("rss") or fake.requests("arxiv")
+        fetched = [p for p in Store.open(tmp_path).papers() if p.listed]
+        assert fetched and all(p.arxiv_id for p in fetched)
+        assert any("Hugging Face daily papers" in m and "added 2" in m for m in app.messages()), app.messages()
+
+
+async def test_metadata_edited_in_the_app_is_the_users_and_survives(tmp_path: Path) -> None:
+    from readinglist.tui.screens.metadata import MetadataEditor
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.main_screen.current.id
+        await pilot.press("M")
+        assert isinstance(app.screen, MetadataEditor)
+        editor = app.screen
+        editor.query_one("#meta-arxiv").value = "2207.06405"
+        editor.query_one("#meta-key").value = "mine2024"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        paper = Store.open(tmp_path).paper(pid)
+        assert paper.arxiv_id == "2207.06405" and paper.citation_key == "mine2024"
+        assert paper.edited("arxiv_id") and app.library.paper(pid).citation_key == "mine2024"
+        assert "key" in str(app.main_screen.query_one("#detail-body").render())

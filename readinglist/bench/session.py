@@ -54,7 +54,6 @@ async def run_tui(
     typed right after the first paint, while the app still builds its word
     index; the scripted session starts once the index is ready.
     """
-    from textual.widgets import Input
 
     from readinglist.core.config import Config
     from readinglist.core.library import Library

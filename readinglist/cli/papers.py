@@ -244,6 +244,7 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
         f"category:    {paper.category or '-'}",
         f"date:        {paper.date or '-'}{' (year inferred)' if paper.date_inferred else ''}",
         f"arXiv:       {paper.arxiv_url or 'not resolved — ' + arxiv_search_url(paper.title)}",
+        f"key:         {paper.citation_key or '- (assigned at the first export, then kept)'}",
     ]
     for kind, urls in paper.links.items():
         for url in urls:

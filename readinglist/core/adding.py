@@ -217,7 +217,7 @@ class _Resolver:
             self._say(f"arXiv: fetching {len(batch)} ids")
             try:
                 feed = arxiv.fetch_ids(self.client, self.settings.arxiv_api, batch)
-            except ArxivRejected as exc:
+            except ArxivRejected:
                 if len(batch) > 1:  # one odd id must not fail the others
                     batches[:0] = [[one] for one in batch]
                 else:

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 from readinglist.core.errors import UserError
 from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
 from readinglist.core.scope import Scope
+from readinglist.core.exporting import ExportMixin
+from readinglist.core.recommending import RecommendMixin
 from readinglist.core.undoing import UndoMixin
 
 if TYPE_CHECKING:
-    from readinglist.core.similar import Profile, SimilarityModel
-    from readinglist.core.export import ExportOptions
+    from readinglist.core.similar import SimilarityModel
     from readinglist.core.index import SearchIndex
     from readinglist.core.query import Query
     from readinglist.core.store import Store
@@ -47,7 +48,7 @@ class Changes:
         return self
 
 
-class Library(UndoMixin):
+class Library(RecommendMixin, UndoMixin, ExportMixin):
     """Papers, annotations and the search index of one store, and the verbs over them."""
 
     def __init__(self, store: Store, *, label: str | None = None) -> None:
@@ -153,18 +154,6 @@ class Library(UndoMixin):
         if self._index is not None:
             self._set_flags(self._index)
 
-    def _like_scores(self, term) -> list[float]:
-        """The index's hook for like: terms and the fit sort: a score per position."""
-        model = self.similarity
-        model.build()
-        target = term.value if term is not None else "starred"
-        if target != "starred" and not target.startswith("tag:"):
-            target = self.resolve_id(target)
-        scores = [0.0] * len(self._papers)
-        for position, score in model.rank(model.profile_for(target), None, exclude_seeds=False):
-            scores[position] = score
-        return scores
-
     @property
     def has_index(self) -> bool:
         """True once the index exists (searches no longer wait for it to be built)."""
@@ -183,41 +172,6 @@ class Library(UndoMixin):
     def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
         return self.index.search(query, sort=sort)
-
-    @property
-    def similarity(self) -> SimilarityModel:
-        """The more-like-this model over the same positions as the index (built on
-        first ranking: seconds at 100k papers, so the app builds it in a worker)."""
-        with self._index_lock:
-            if self._similar is None:
-                from readinglist.core.similar import SimilarityModel
-
-                self._similar = SimilarityModel(self._papers, self._annotations)
-            return self._similar
-
-    def recommend(self, like: str | None = None, *, text: str | None = None, query: str | None = None, limit: int | None = None) -> tuple[Profile, list[tuple[int, float]]]:
-        """Papers like ``like`` ("starred", "tag:NAME" or a paper id) or ``text``,
-        best first, among what ``query`` selects: (profile, [(position, score)])."""
-        model = self.similarity
-        if text is not None:
-            profile = model.profile_for(text=text)
-        else:
-            target = like or "starred"
-            if target != "starred" and not target.startswith("tag:"):
-                target = self.resolve_id(target)
-            profile = model.profile_for(target)
-        candidates = self.select_positions(query) if query else None
-        ranked = [(pos, score) for pos, score in model.rank(profile, candidates, limit=limit) if score > 0]
-        return profile, ranked
-
-    def select_positions(self, query: str, sort: str = "date") -> list[int]:
-        from readinglist.core.query import QueryError, parse_query
-
-        try:
-            parsed = parse_query(query)
-        except QueryError as exc:
-            raise UserError(f"bad query {query!r}: {exc}") from None
-        return self.search(parsed, sort=sort)
 
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
@@ -377,30 +331,6 @@ class Library(UndoMixin):
                     self._similar.update_paper(updated, old=paper)
                 changes.papers.add(paper.id)
         return changes
-
-    # --- export -----------------------------------------------------------------------
-
-    def export(self, fmt: str, papers: Sequence[Paper], options: ExportOptions, *, path: Path | None = None, force: bool = False, append: bool = False):
-        """Render ``papers`` (to ``path`` when given); keys assigned now are kept.
-
-        A citation key is assigned once, at a paper's first export, stored with
-        the paper and never changed by itself, so citations in a draft keep working.
-        Returns the export's ``Rendered`` (text) or ``FileReport`` (file).
-        """
-        from dataclasses import replace
-
-        from readinglist.core import export
-
-        taken = frozenset(p.citation_key for p in self._papers if p.citation_key)
-        options = replace(options, taken_keys=options.taken_keys | taken)
-        if path is None:
-            result = export.render(fmt, papers, self._annotations, options)
-        else:
-            result = export.export_to_file(fmt, papers, path, self._annotations, options, force=force, append=append)
-        if result.new_keys:
-            self.store.update_papers({pid: {"citation_key": key} for pid, key in result.new_keys.items()})
-            self.reload_papers(result.new_keys)
-        return result
 
     def backup(self) -> None:
         """Keep a copy of the annotations (at launch, every so often, at exit)."""

@@ -28,6 +28,7 @@ class LibraryActions:
         Binding("a", "add", "Add", show=False, id="library.add", tooltip="Add papers by arXiv id, URL or DOI"),
         Binding("D", "remove", "Remove", show=False, id="library.remove", tooltip="Move the paper (or the selection) to the trash"),
         Binding("f", "fetch", "Fetch", show=False, id="library.fetch", tooltip="Fetch today's papers from your feeds"),
+        Binding("M", "edit_metadata", "Metadata", show=False, id="paper.metadata", tooltip="Fix the title, authors, date, ids, links or key by hand"),
         Binding("N", "note_in_editor", "Note in $EDITOR", show=False, id="paper.note_editor", tooltip="Edit the note in $EDITOR"),
         Binding("m", "more_like_this", "Like this", show=False, id="paper.like", tooltip="Papers like this one (a filter: escape clears)"),
         Binding("w", "why", "Why", show=False, id="paper.why", tooltip="Why this paper ranks here: the terms and authors shared"),
@@ -79,6 +80,25 @@ class LibraryActions:
         self.show_changes(self.library.reload_papers(None))
         self.notify(f"Moved {len(removed)} paper{'' if len(removed) == 1 else 's'} to the trash; "
                     f"`readinglist restore {removed[0] if removed else 'ID'}` brings {'it' if len(removed) == 1 else 'them'} back", timeout=6)
+
+    def action_edit_metadata(self) -> None:
+        paper = self.current
+        if paper is None:
+            return
+        from readinglist.tui.screens.metadata import MetadataEditor
+
+        def done(changed: dict[str, str] | None) -> None:
+            if not changed:
+                return
+            try:
+                self.library.store.edit_paper(paper.id, changed)
+            except UserError as exc:
+                self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+                return
+            self.show_changes(self.library.reload_papers([paper.id]))
+            self.notify(f"Saved: {', '.join(changed)} (yours from now on)", timeout=4)
+
+        self.app.push_screen(MetadataEditor(paper), done)
 
     # --- feeds --------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from readinglist.core.query import SORTS, QueryError, parse_query
 from readinglist.tui.enrich import EnrichPanel
 from readinglist.tui.messages import IndexReady, QueryRejected, SearchDone
 from readinglist.tui.screens.library_actions import LibraryActions
+from readinglist.tui.screens.navigation import Navigation
 from readinglist.tui.screens.paper_actions import PaperActions
 from readinglist.tui.widgets.detail import PaperDetail
 from readinglist.tui.widgets.paper_list import ListHeader, PaperList
@@ -79,7 +80,7 @@ def _while_mounted(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class MainScreen(LibraryActions, PaperActions, Screen):
+class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     AUTO_FOCUS = "PaperList"  # keys act on papers at once; / goes to the filter
 
     BINDINGS = [
@@ -141,9 +142,6 @@ class MainScreen(LibraryActions, PaperActions, Screen):
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < SIDE_DETAIL_MIN, "narrow")
-
-    def action_toggle_detail(self) -> None:
-        self.query_one(PaperDetail).toggle_class("hidden")
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < SIDE_DETAIL_MIN, "narrow")
@@ -349,72 +347,6 @@ class MainScreen(LibraryActions, PaperActions, Screen):
         local = paper is not None and pdf_path(self.library.home, paper.id).is_file()
         self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None, local_pdf=local)
         self.services.applied("detail", paper.id if paper else "")
-
-    # --- navigation ----------------------------------------------------------------
-
-    def action_focus_filter(self) -> None:
-        # Synchronous, unlike Widget.focus(): keys typed right after "/" in the
-        # same burst must land in the filter, not on the list.
-        self.set_focus(self.filter_input)
-
-    def action_cancel_work(self) -> None:
-        if self.enrich_cancel is not None:
-            self.action_back()
-        else:
-            self.app.action_help_quit()
-
-    def action_back(self) -> None:
-        if self.enrich_cancel is not None:
-            self.enrich_cancel.set()
-            self.notify("Cancelling the resolve run; what was resolved is kept", timeout=3)
-            return
-        field = self.filter_input
-        if not field.has_focus and self.selection:
-            self.paper_list.clear_selection()
-            return
-        if not field.has_focus and field.value:
-            field.value = ""  # posts Changed: the list shows everything again
-        self.paper_list.focus()
-
-    def on_key(self, event) -> None:
-        if self.filter_input.has_focus and event.key == "down":
-            self.paper_list.focus()
-            event.stop()
-
-    def apply_filter(self, query: str) -> None:
-        """Show ``query`` in the filter and run it (a saved search, the palette)."""
-        self.filter_input.value = query  # posts Changed: the search runs
-        self.paper_list.focus()
-
-    def action_saved_search(self, number: int) -> None:
-        searches = list(self.app.saved_searches().items())  # type: ignore[attr-defined]
-        if number > len(searches):
-            self.notify(f"No saved search {number}: save one with `readinglist search save NAME QUERY`", severity="warning", timeout=4)
-            return
-        name, query = searches[number - 1]
-        self.notify(f"Search {number}: {name}", timeout=2)
-        self.apply_filter(query)
-
-    def action_cycle_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.notify(f"Sorted by {self.sort}", timeout=2)
-        self.run_filter(self.query_text)
-
-    def go_to_paper(self, pid: str) -> None:
-        """Show paper ``pid``, clearing the filter if it hides the paper."""
-        position = self.library.position(pid)
-        if position is None:
-            return
-        if position not in self.rows:
-            field = self.filter_input
-            with field.prevent(Input.Changed):
-                field.value = ""
-            self.rows = self.library.search("", sort=self.sort)
-            self.query_text = ""
-        self.paper_list.set_rows(self.rows, keep=pid)
-        self.paper_list.focus()
-        self.show_detail()
-        self.update_status()
 
     # --- changes ----------------------------------------------------------------------
 

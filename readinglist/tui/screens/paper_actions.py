@@ -12,14 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.binding import Binding
 
 from readinglist.core.errors import UserError
-from readinglist.core.links import arxiv_search_url
 from readinglist.core.scope import Scope
-from readinglist.core.text import is_safe_url
 from readinglist.tui.enrich import EnrichPanel, report_summary, start_resolve
+from readinglist.tui.screens.link_actions import LinkActions
 from readinglist.tui.messages import EnrichFinished, EnrichProgress
 
 if TYPE_CHECKING:
@@ -29,10 +27,7 @@ if TYPE_CHECKING:
     from readinglist.tui.screens.main import Services
 
 
-MAX_OPEN = 10  # browser tabs opened at once for a selection
-
-
-class PaperActions:
+class PaperActions(LinkActions):
     """Paper actions of the main screen (``self`` is the ``MainScreen``)."""
 
     ACTION_BINDINGS = [
@@ -174,72 +169,6 @@ class PaperActions:
         if result.skipped:
             text += f" ({len(result.skipped)} changed again since: kept)"
         self.notify(text, timeout=4)
-
-    # --- links ---------------------------------------------------------------------
-
-    def open_link(self, url: str) -> None:
-        if not is_safe_url(url):
-            self.notify(f"Refused to open a non-http(s) link: {url[:80]}", severity="error", timeout=6)
-            return
-        if self.services.opener is not None:
-            self.services.opener(url)
-        else:
-            self.app.open_url(url)
-        self.notify(f"Opening {url}", timeout=3)
-
-    def copy_text(self, text: str) -> None:
-        self.app.copy_to_clipboard(text)  # OSC 52: works over ssh
-        self._copy_with_pyperclip(text)
-
-    def copy_link(self, url: str, what: str) -> None:
-        if not is_safe_url(url):
-            self.notify(f"Refused to copy a non-http(s) link: {url[:80]}", severity="error", timeout=6)
-            return
-        self.copy_text(url)
-        self.notify(f"Copied {what}: {url}", timeout=3)
-
-    @work(thread=True, group="clipboard", exit_on_error=False)
-    def _copy_with_pyperclip(self, text: str) -> None:
-        try:
-            import pyperclip
-
-            pyperclip.copy(text)
-        except Exception:  # noqa: BLE001 - no system clipboard here: OSC 52 already did the job
-            pass
-
-    def action_open_arxiv(self) -> None:
-        ids = self._targets_or_warn()
-        if len(ids) > MAX_OPEN:
-            self.notify(f"Opening the first {MAX_OPEN} of {len(ids)} selected papers", severity="warning", timeout=4)
-        for pid in ids[:MAX_OPEN]:
-            if paper := self.library.paper(pid):
-                self.open_link(paper.arxiv_url or arxiv_search_url(paper.title))
-
-    def _with_code_link(self, paper: Paper, then: Callable[[str], None]) -> None:
-        urls = paper.code_links
-        if not urls:
-            hint = " (the listing says there is code: press E to look it up)" if paper.has_code else ""
-            self.notify(f"No code link known{hint}", severity="warning", timeout=4)
-            return
-        if len(urls) == 1:
-            then(urls[0])
-            return
-        from readinglist.tui.screens.choose import ChooseLink
-
-        self.app.push_screen(ChooseLink("Which code link?", urls), lambda url: then(url) if url else None)
-
-    def action_open_code(self) -> None:
-        if paper := self._paper_or_warn():
-            self._with_code_link(paper, self.open_link)
-
-    def action_copy_arxiv(self) -> None:
-        if paper := self._paper_or_warn():
-            what = "arXiv link" if paper.arxiv_id else "arXiv search link"
-            self.copy_link(paper.arxiv_url or arxiv_search_url(paper.title), what)
-
-    def action_copy_code(self) -> None:
-        if paper := self._paper_or_warn():
-            self._with_code_link(paper, lambda url: self.copy_link(url, "code link"))
 
     # --- export ----------------------------------------------------------------------
 

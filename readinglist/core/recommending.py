@@ -1,0 +1,70 @@
+"""More like this, for a Library: the similarity model over the same positions
+as the search index, kept current by the Library's verbs and reloads."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from readinglist.core.errors import UserError
+
+if TYPE_CHECKING:
+    from readinglist.core.model import Annotation, Paper
+    from readinglist.core.similar import Profile, SimilarityModel
+
+
+class RecommendMixin:
+    """Ranking by likeness (``self`` is the Library)."""
+
+    _papers: list[Paper]
+    _annotations: dict[str, Annotation]
+    _similar: SimilarityModel | None
+    _index_lock: threading.Lock
+
+    @property
+    def similarity(self) -> SimilarityModel:
+        """The more-like-this model over the same positions as the index (built on
+        first ranking: seconds at 100k papers, so the app builds it in a worker)."""
+        with self._index_lock:
+            if self._similar is None:
+                from readinglist.core.similar import SimilarityModel
+
+                self._similar = SimilarityModel(self._papers, self._annotations)
+            return self._similar
+
+    def recommend(self, like: str | None = None, *, text: str | None = None, query: str | None = None, limit: int | None = None) -> tuple[Profile, list[tuple[int, float]]]:
+        """Papers like ``like`` ("starred", "tag:NAME" or a paper id) or ``text``,
+        best first, among what ``query`` selects: (profile, [(position, score)])."""
+        model = self.similarity
+        if text is not None:
+            profile = model.profile_for(text=text)
+        else:
+            target = like or "starred"
+            if target != "starred" and not target.startswith("tag:"):
+                target = self.resolve_id(target)
+            profile = model.profile_for(target)
+        candidates = self.select_positions(query) if query else None
+        ranked = [(pos, score) for pos, score in model.rank(profile, candidates, limit=limit) if score > 0]
+        return profile, ranked
+
+    def select_positions(self, query: str, sort: str = "date") -> list[int]:
+        from readinglist.core.query import QueryError, parse_query
+
+        try:
+            parsed = parse_query(query)
+        except QueryError as exc:
+            raise UserError(f"bad query {query!r}: {exc}") from None
+        return self.search(parsed, sort=sort)
+
+    def _like_scores(self, term) -> list[float]:
+        """The index's hook for like: terms and the fit sort: a score per position."""
+        model = self.similarity
+        model.build()
+        target = term.value if term is not None else "starred"
+        if target != "starred" and not target.startswith("tag:"):
+            target = self.resolve_id(target)
+        scores = [0.0] * len(self._papers)
+        for position, score in model.rank(model.profile_for(target), None, exclude_seeds=False):
+            scores[position] = score
+        return scores
+
