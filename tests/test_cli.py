@@ -214,3 +214,16 @@ def test_json_has_code_agrees_with_has_code(home: Path) -> None:
     records = json.loads(run(home, "list", "--format", "json").stdout)
     with_code = {r["id"] for r in json.loads(run(home, "list", "--query", "has:code", "--format", "json").stdout)}
     assert {r["id"] for r in records if r["has_code"]} == with_code
+
+
+def test_remove_and_edit_are_in_the_history_and_undo_takes_them_back(home: Path) -> None:
+    pid = first_id(home)
+    title = json.loads(run(home, "show", pid, "--format", "json").stdout)["title"]
+    assert run(home, "edit", pid, "--title", "Fixed by hand").returncode == 0
+    assert run(home, "remove", pid).returncode == 0
+    log = run(home, "log").stdout
+    assert "trashed" in log and "paper.title" in log
+    assert run(home, "undo").returncode == 0  # the removal
+    assert run(home, "show", pid).returncode == 0
+    assert run(home, "undo").returncode == 0  # the edit
+    assert json.loads(run(home, "show", pid, "--format", "json").stdout)["title"] == title

@@ -105,6 +105,9 @@ async def test_failed_note_save_keeps_the_text_and_says_why(tmp_path: Path, monk
         assert isinstance(app.screen, NoteEditor)
         assert app.screen.query_one(TextArea).text == "precious words"
         assert any("No space left" in m for m in app.messages())
+        kept = list(tmp_path.glob("unsaved-note-*.md"))  # and in a file, should the app be closed
+        assert [p.read_text(encoding="utf-8") for p in kept] == ["precious words"]
+        assert any(str(kept[0]) in m for m in app.messages())
 
 
 async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) -> None:

@@ -172,3 +172,60 @@ async def test_metadata_edited_in_the_app_is_the_users_and_survives(tmp_path: Pa
         assert paper.arxiv_id == "2207.06405" and paper.citation_key == "mine2024"
         assert paper.edited("arxiv_id") and app.library.paper(pid).citation_key == "mine2024"
         assert "key" in str(app.main_screen.query_one("#detail-body").render())
+
+
+async def test_u_brings_back_removed_papers_and_undoes_a_metadata_edit(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        first = screen.current.id
+        old_title = screen.current.title
+        await pilot.press("s", "space", "space", "D")
+        await settle(pilot)
+        assert len(app.library) == 411
+        await pilot.press("u")
+        await settle(pilot)
+        assert len(app.library) == 413 and app.library.annotation(first).star  # back with its star
+        assert {p.id for p in Store.open(tmp_path).papers()} >= {first}
+        app.library.edit_paper(first, {"title": "A Better Title"})
+        assert Store.open(tmp_path).paper(first).title == "A Better Title"
+        await pilot.press("u")
+        assert Store.open(tmp_path).paper(first).title == old_title
+
+
+async def test_a_key_never_freezes_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    import asyncio
+    import subprocess
+    import sys
+    import time
+
+    app, _ = make_app(tmp_path)
+    holder = (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.ftruncate(fd, 0); os.write(fd, str(os.getpid()).encode())\n"
+        "print('held', flush=True)\n"
+        "time.sleep(1.5)\n"
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.main_screen.current.id
+        other = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path / "lock")], stdout=subprocess.PIPE, text=True)
+        try:
+            assert other.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            await pilot.press("s")
+            assert time.monotonic() - started < 1.0  # the screen answered at once
+            status = str(app.main_screen.query_one("#status-line").render())
+            assert f"waiting for another readinglist (pid {other.pid})" in status
+            for _ in range(60):
+                await asyncio.sleep(0.1)
+                if Store.open(tmp_path).annotation(pid).star:
+                    break
+            await pilot.pause()
+            assert Store.open(tmp_path).annotation(pid).star  # saved once the other was done
+            assert "waiting" not in str(app.main_screen.query_one("#status-line").render())
+        finally:
+            other.wait(timeout=10)

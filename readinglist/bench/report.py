@@ -45,6 +45,10 @@ MEASURES = (
     Measure("star_key_p95_ms", "s pressed to star painted, p95", "ms"),
     Measure("rss_mb", "peak RSS of the app session", "MB", 600.0),
     Measure("gc_max_ms", "longest garbage-collector pause", "ms"),
+    Measure("like_build_s", "more-like-this model built", "s"),
+    Measure("like_p50_ms", "like:starred over the whole library, p50", "ms"),
+    Measure("like_p95_ms", "like:starred over the whole library, p95", "ms", 100.0),
+    Measure("like_rss_mb", "memory the model adds (peak RSS growth)", "MB", 100.0),
 )
 
 

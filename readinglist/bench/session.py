@@ -103,6 +103,8 @@ async def run_tui(
         await pilot.pause()
     result |= _star(store)
     result["rss_mb"] = rss_mb()
+    if full:
+        result |= _like(library)  # after the RSS reading: the model is counted apart
     return result
 
 
@@ -182,6 +184,45 @@ async def _star_key(probe: Probe, screen: Any) -> dict[str, Any]:
         probe.send_key("up")
         await probe.paint_where(lambda p, row=len(screen.rows) - 2 - i: p.state == row, "the row above", since)
     return {"star_key_p50_ms": percentile(times, 0.5), "star_key_p95_ms": percentile(times, 0.95)}
+
+
+LIKE_STARS = 20
+LIKE_RUNS = 20
+
+
+def _like(library: Any) -> dict[str, Any]:
+    """``like:starred`` over the whole library once the model is built, each
+    run after a star changed (so no ranking is served from a cache)."""
+    papers = library.papers
+    step = max(1, len(papers) // (LIKE_STARS + LIKE_RUNS))
+    chosen = [papers[i].id for i in range(0, len(papers), step)]
+    library.set_star(chosen[:LIKE_STARS], True)
+    before = _current_rss_mb()
+    start = time.perf_counter()
+    library.similarity.build()
+    build_s = time.perf_counter() - start
+    library.search("like:starred")
+    times: list[float] = []
+    for pid in chosen[LIKE_STARS : LIKE_STARS + LIKE_RUNS]:
+        library.toggle_star(pid)
+        start = time.perf_counter()
+        library.search("like:starred")
+        times.append((time.perf_counter() - start) * 1000)
+    return {
+        "like_build_s": build_s,
+        "like_p50_ms": percentile(times, 0.5),
+        "like_p95_ms": percentile(times, 0.95),
+        "like_rss_mb": _current_rss_mb() - before,
+    }
+
+
+def _current_rss_mb() -> float:
+    """Resident size now (not the peak): what the model keeps."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * 4096 / 1e6
+    except OSError:
+        return float("nan")
 
 
 def _star(store: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from tinydb.table import Document
 
 from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UnknownPaper, UserError
-from readinglist.core.journal import ANNOTATION_FIELDS, Change, Journal, new_group
+from readinglist.core.journal import ANNOTATION_FIELDS, PAPER_FIELDS, Change, Journal, new_group
 from readinglist.core.model import STATUSES, Annotation
 from readinglist.core.tags import merge_tags, normalize_tags, tag_key
 from readinglist.core.validate import MAX_NOTE_CHARS, check_annotations
@@ -194,7 +194,15 @@ class AnnotationsMixin:
         """
         with self.lock:
             self._settle_journal()
-            mine = [e for e in self.journal.read() if e.group == group and e.field in ANNOTATION_FIELDS]
+            entries = [e for e in self.journal.read() if e.group == group]
+            mine = [e for e in entries if e.field in ANNOTATION_FIELDS]
+            papers = [e for e in entries if e.field in PAPER_FIELDS]
+            if papers and not mine:  # a removal or an edit of papers (curation.py)
+                undone, skipped = self.undo_paper_changes(papers)  # type: ignore[attr-defined]
+                undo_group = new_group() if undone else None
+                if undone:
+                    self.journal.append(undone, undo_group, undoes=group)
+                return Undo(undo_group, undone, skipped)
             if not mine:
                 raise UserError(f"no change {group!r} in the journal {self.journal.path}")
             undone: list[Change] = []

@@ -17,6 +17,7 @@ from tinydb.table import Document
 from readinglist.core.tags import normalize_tags
 from readinglist.core.corpus import merge_papers, user_edit
 from readinglist.core.errors import UnknownPaper
+from readinglist.core.journal import Change, Entry, new_group
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.storage import _NotLineLayout
 
@@ -60,7 +61,7 @@ class CurationMixin:
 
     # --- trash and edits ---------------------------------------------------
 
-    def remove_papers(self, ids: Iterable[str]) -> list[str]:
+    def remove_papers(self, ids: Iterable[str], *, group: str | None = None, journal: bool = True) -> list[str]:
         """Move papers, with a copy of their annotations, to the trash table of
         the corpus (one atomic write), then drop their annotations."""
         wanted = list(dict.fromkeys(ids))
@@ -78,9 +79,11 @@ class CurationMixin:
                 gone = [pid for pid in removed if pid in annotations]
                 if gone:
                     self._ann_table.remove(doc_ids=gone)
+        if journal and removed:  # undo (or `readinglist undo`) brings them back
+            self.journal_paper_changes([Change(pid, "trashed", False, True) for pid in removed], group)
         return removed
 
-    def restore_papers(self, ids: Iterable[str]) -> list[str]:
+    def restore_papers(self, ids: Iterable[str], *, group: str | None = None, journal: bool = True) -> list[str]:
         """Bring papers back from the trash, with the annotations they had."""
         wanted = list(dict.fromkeys(ids))
         with self.lock:
@@ -101,6 +104,8 @@ class CurationMixin:
                 self._corpus_storage.write(data)
                 self._papers_table.clear_cache()
                 self._restore_annotations(notes)
+        if journal and restored:
+            self.journal_paper_changes([Change(pid, "trashed", True, False) for pid in restored], group)
         return restored
 
     def _restore_annotations(self, notes: dict[str, dict[str, Any] | None]) -> None:
@@ -137,7 +142,37 @@ class CurationMixin:
                 self._corpus_storage.write(data)
         return len(gone)
 
-    def edit_paper(self, pid: str, fields: dict[str, Any]) -> Paper:
+    def journal_paper_changes(self, changes: list[Change], group: str | None = None) -> str:
+        """Record removals and edits in the journal, so undo can take them back."""
+        group = group or new_group()
+        if changes:
+            self.journal.append(changes, group)  # type: ignore[attr-defined]
+        return group
+
+    def undo_paper_changes(self, entries: list[Entry]) -> tuple[list[Change], list[Change]]:
+        """Put papers back as they were before ``entries`` (called under the lock by undo)."""
+        undone: list[Change] = []
+        back_to_trash = [e.pid for e in entries if e.field == "trashed" and e.before]
+        out_of_trash = [e.pid for e in entries if e.field == "trashed" and not e.before]
+        if out_of_trash:
+            restored = set(self.restore_papers(out_of_trash, journal=False))
+            undone += [Change(pid, "trashed", True, False) for pid in out_of_trash if pid in restored]
+        if back_to_trash:
+            removed = set(self.remove_papers(back_to_trash, journal=False))
+            undone += [Change(pid, "trashed", False, True) for pid in back_to_trash if pid in removed]
+        edits: dict[str, dict[str, Any]] = {}
+        for entry in reversed([e for e in entries if e.field.startswith("paper.")]):
+            name = entry.field.removeprefix("paper.")
+            edit = edits.setdefault(entry.pid, {"provenance": {}})
+            edit[name] = entry.before
+            # The user's own step back: it passes the compare-and-set that keeps others off user fields.
+            edit["provenance"][name] = {"source": "user", "at": _now(), "undo": True}
+            undone.append(Change(entry.pid, entry.field, entry.after, entry.before))
+        if edits:
+            self.update_papers(edits)  # type: ignore[attr-defined]
+        return undone, []
+
+    def edit_paper(self, pid: str, fields: dict[str, Any], *, group: str | None = None) -> Paper:
         """Set fields by hand: each becomes the user's, never overwritten after.
 
         The id does not change, even with a new title: annotations are keyed by it.
@@ -153,4 +188,13 @@ class CurationMixin:
         record = paper.to_dict()
         record.update({k: v for k, v in changes.items() if k != "provenance"})
         record["provenance"] = {**record["provenance"], **changes["provenance"]}
+        before = paper.to_dict()
+        self.journal_paper_changes(
+            [
+                Change(pid, f"paper.{name}", before.get(name), record.get(name))
+                for name in ("title", "authors", "date", "arxiv_id", "doi", "url", "links", "citation_key")
+                if before.get(name) != record.get(name)
+            ],
+            group,
+        )
         return Paper.from_dict(record)

@@ -11,3 +11,11 @@ class StoreError(UserError):
 
 class UnknownPaper(UserError):
     """No paper has this id (or the prefix is ambiguous)."""
+
+
+class StoreBusy(StoreError):
+    """Another process (``holder``, a pid, when known) holds the store's lock."""
+
+    def __init__(self, message: str, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder

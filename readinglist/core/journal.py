@@ -38,6 +38,9 @@ ARCHIVE_FILE = "journal-archive.jsonl.gz"
 COMPACT_AT = 4_000_000  # the journal itself stays under this; the rest is archived
 # The annotation fields a journal entry can restore.
 ANNOTATION_FIELDS = ("star", "status", "tags", "note")
+# Changes to papers themselves: "trashed" (removed to / restored from the
+# trash) and "paper.<field>" (a metadata edit by the user); see curation.py.
+PAPER_FIELDS = ("trashed", *(f"paper.{name}" for name in ("title", "authors", "date", "arxiv_id", "doi", "url", "links", "citation_key")))
 ABORTED = "*aborted*"  # field of the entry listing journaled entries that never reached the file
 RESTORED = "*restored*"  # field of the entry saying doctor replaced the annotations file
 

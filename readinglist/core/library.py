@@ -280,6 +280,31 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             raise
         return self.annotation(pid)
 
+    # --- verbs: papers ------------------------------------------------------------
+
+    def remove_papers(self, pids: Iterable[str]) -> tuple[Changes, list[str]]:
+        """Move papers (with their annotations) to the trash; one undo step."""
+        from readinglist.core.journal import new_group
+
+        group = new_group()
+        removed = self.store.remove_papers(self.resolve_ids(pids), group=group)
+        if removed:
+            self._undo.append(group)
+            self._redo.clear()
+        for pid in removed:
+            self._annotations.pop(pid, None)
+        return self.reload_papers(None), removed
+
+    def edit_paper(self, pid: str, fields: dict[str, str]) -> Changes:
+        """Set metadata by hand (the user's from then on); one undo step."""
+        from readinglist.core.journal import new_group
+
+        group = new_group()
+        self.store.edit_paper(self._known(pid), fields, group=group)
+        self._undo.append(group)
+        self._redo.clear()
+        return self.reload_papers([pid])
+
     # --- changes made elsewhere -------------------------------------------------
 
     def refresh(self, *, papers: bool = True) -> Changes:

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from readinglist.core.errors import StoreError
+from readinglist.core.errors import StoreBusy, StoreError
 
 try:
     import fcntl
@@ -43,9 +43,18 @@ class StoreLock:
             return None
         return int(text) if text.isdigit() else None
 
+    # The app's UI thread waits only this long (None: ``timeout``), then
+    # retries in the background instead of freezing the screen.
+    main_thread_timeout: float | None = None
+
+    def _timeout(self) -> float:
+        if self.main_thread_timeout is not None and threading.current_thread() is threading.main_thread():
+            return self.main_thread_timeout
+        return self.timeout
+
     def __enter__(self) -> StoreLock:
-        if not self._thread_lock.acquire(timeout=self.timeout):
-            raise StoreError(f"the store at {self.path.parent} is busy in this process; try again")
+        if not self._thread_lock.acquire(timeout=self._timeout()):
+            raise StoreBusy(f"the store at {self.path.parent} is busy in this process; try again", os.getpid())
         try:
             return self._enter_locked()
         except BaseException:
@@ -60,7 +69,8 @@ class StoreLock:
             self._depth = 1
             return self
         fd = self._open()
-        deadline = time.monotonic() + self.timeout
+        timeout = self._timeout()
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -70,9 +80,10 @@ class StoreLock:
                     os.close(fd)
                     pid = self.holder()
                     who = f"process {pid}" if pid else "another process"
-                    raise StoreError(
+                    raise StoreBusy(
                         f"the store at {self.path.parent} is busy: {who} has been writing to it for "
-                        f"{self.timeout:g} s; try again, or close the other readinglist"
+                        f"{timeout:g} s; try again, or close the other readinglist",
+                        pid,
                     ) from None
                 time.sleep(0.01)
         try:

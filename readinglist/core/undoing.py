@@ -48,6 +48,12 @@ class UndoMixin:
         from readinglist.core.library import Changes
 
         changes = Changes()
+        if any(c.field == "trashed" or c.field.startswith("paper.") for c in result.undone):
+            changes |= self.reload_papers(None)  # papers came back, went, or changed
+            self._annotations = dict(self.store.annotations())
+            if self._index is not None and not changes.reloaded:
+                for pid in {c.pid for c in result.undone}:
+                    self._index.update_annotation(pid, self._annotations.get(pid))
         for change in result.undone:
             if change.pid not in changes.annotations and self.position(change.pid) is not None:
                 self._took(change.pid, self.store.annotation(change.pid))

@@ -50,10 +50,20 @@ class Finished(Message):
     """A background task (add, fetch, PDF) ended: ``lines`` to show, ``error`` if it failed,
     ``land_on`` a paper to show, ``opened`` a file to open."""
 
-    def __init__(self, task: str, lines: list[str], *, error: str | None = None, land_on: str | None = None, opened: str | None = None, failed: bool = False) -> None:
+    def __init__(
+        self,
+        task: str,
+        lines: list[str],
+        *,
+        error: str | None = None,
+        land_on: str | None = None,
+        opened: str | None = None,
+        failed: bool = False,
+        saved: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.task, self.lines, self.error = task, lines, error
-        self.land_on, self.opened, self.failed = land_on, opened, failed
+        self.land_on, self.opened, self.failed, self.saved = land_on, opened, failed, saved
 
 
 class Progress(Message):

@@ -72,14 +72,14 @@ class LibraryActions:
         if not ids:
             return
         try:
-            removed = self.library.store.remove_papers(ids)
+            changes, removed = self.library.remove_papers(ids)
         except UserError as exc:
             self.notify(f"Not removed: {exc}", severity="error", timeout=10)
             return
         self.paper_list.clear_selection()
-        self.show_changes(self.library.reload_papers(None))
-        self.notify(f"Moved {len(removed)} paper{'' if len(removed) == 1 else 's'} to the trash; "
-                    f"`readinglist restore {removed[0] if removed else 'ID'}` brings {'it' if len(removed) == 1 else 'them'} back", timeout=6)
+        self.show_changes(changes)
+        self.notify(f"Moved {len(removed)} paper{'' if len(removed) == 1 else 's'} to the trash (u brings "
+                    f"{'it' if len(removed) == 1 else 'them'} back)", timeout=6)
 
     def action_edit_metadata(self) -> None:
         paper = self.current
@@ -91,11 +91,11 @@ class LibraryActions:
             if not changed:
                 return
             try:
-                self.library.store.edit_paper(paper.id, changed)
+                changes = self.library.edit_paper(paper.id, changed)
             except UserError as exc:
                 self.notify(f"Not saved: {exc}", severity="error", timeout=10)
                 return
-            self.show_changes(self.library.reload_papers([paper.id]))
+            self.show_changes(changes)
             self.notify(f"Saved: {', '.join(changed)} (yours from now on)", timeout=4)
 
         self.app.push_screen(MetadataEditor(paper), done)
@@ -282,6 +282,11 @@ class LibraryActions:
         if message.task in ("add", "fetch"):
             self.library.refresh_flags()
             self.show_changes(self.library.reload_papers(None))
+        if message.saved:
+            from readinglist.core.library import Changes
+
+            self.show_changes(Changes(annotations=set(message.saved)))
+            self.notify("Saved (the other readinglist was done)", timeout=2)
         if message.error:
             self.notify(f"{message.task.capitalize()} failed: {message.error}", severity="error", timeout=10)
         elif message.lines:

@@ -43,6 +43,7 @@ EXTERNAL_CHECK_S = 2.0
 DETAIL_DELAY_S = 0.05
 SEARCHING_NOTICE_S = 0.25
 INDEX_DELAY_S = 0.3
+UI_LOCK_WAIT_S = 0.25
 SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
 FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
@@ -144,6 +145,9 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.set_class(event.size.width < SIDE_DETAIL_MIN, "narrow")
 
     def on_mount(self) -> None:
+        # A key waits at most this long for another process's lock; then the
+        # save goes on in the background (PaperActions._save).
+        self.library.store.lock.main_thread_timeout = UI_LOCK_WAIT_S
         self.set_class(self.app.size.width < SIDE_DETAIL_MIN, "narrow")
         self.paper_list.focus()
         if self.initial_query:

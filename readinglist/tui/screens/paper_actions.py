@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.binding import Binding
 
-from readinglist.core.errors import UserError
+from readinglist.core.errors import StoreBusy, UserError
 from readinglist.core.scope import Scope
 from readinglist.tui.enrich import EnrichPanel, report_summary, start_resolve
 from readinglist.tui.screens.link_actions import LinkActions
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from readinglist.core.model import Annotation, Paper
     from readinglist.tui.screens.export import ExportRequest
     from readinglist.tui.screens.main import Services
+
+
+SAVE_WAIT_S = 60.0  # how long a save waits for another process's lock before giving up
 
 
 class PaperActions(LinkActions):
@@ -73,11 +77,38 @@ class PaperActions(LinkActions):
 
         try:
             write()
+        except StoreBusy as exc:
+            # Another readinglist is writing: wait for it in the background, never freeze the list.
+            who = f"pid {exc.holder}" if exc.holder else "another process"
+            self.status_note(f"waiting for another readinglist ({who}) to save…")
+            self._save_when_free(write, pids)
+            return False
         except UserError as exc:
             self.notify(f"Not saved: {exc}", severity="error", timeout=10)
             return False
         self.show_changes(Changes(annotations=set(pids)))
         return True
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save_when_free(self, write: Callable[[], Any], pids: list[str]) -> None:
+        import time
+
+        from readinglist.tui.messages import Finished
+
+        deadline = time.monotonic() + SAVE_WAIT_S
+        while True:
+            try:
+                write()
+            except StoreBusy as exc:
+                if time.monotonic() < deadline:
+                    continue  # each try waits the lock's own timeout
+                self.post_message(Finished("save", [], error=f"{exc}; nothing was changed"))
+                return
+            except UserError as exc:
+                self.post_message(Finished("save", [], error=str(exc)))
+                return
+            self.post_message(Finished("save", [], saved=tuple(pids)))
+            return
 
     def action_star(self) -> None:
         ids = self._targets_or_warn()
@@ -131,8 +162,17 @@ class PaperActions(LinkActions):
         from readinglist.tui.screens.note import NoteEditor
 
         def save(text: str, expected: str) -> Annotation:
+            from readinglist.cli.editor import keep_unsaved
+            from readinglist.core.store import NoteConflict
+
             try:
                 return self.library.set_note(paper.id, text, expected=expected)
+            except NoteConflict:
+                raise  # the editor shows both versions
+            except UserError as exc:
+                # A full disk, a vanished store...: the draft stays in the editor, and in a file when one can be written.
+                kept = keep_unsaved(self.library.home, paper.id, text)
+                raise UserError(f"{exc}; your text is also kept in {kept}" if kept else str(exc)) from None
             finally:
                 self.show_changes(Changes(annotations={paper.id}))
 
@@ -265,6 +305,7 @@ class PaperActions(LinkActions):
         self.show_changes(self.library.reload_papers(None))
 
     # Provided by MainScreen.
+    status_note: Callable[[str], None]
     current: Paper | None
     selection: list[str]
     show_changes: Callable[[Changes], None]
