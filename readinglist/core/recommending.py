@@ -63,8 +63,4 @@ class RecommendMixin:
         target = term.value if term is not None else "starred"
         if target != "starred" and not target.startswith("tag:"):
             target = self.resolve_id(target)
-        scores = [0.0] * len(self._papers)
-        for position, score in model.rank(model.profile_for(target), None, exclude_seeds=False):
-            scores[position] = score
-        return scores
-
+        return model.scores_by_position(model.profile_for(target))

@@ -270,6 +270,15 @@ class SimilarityModel:
         """The cosine of every slot with ``profile`` (cached for the last few profiles)."""
         return self._ranked(profile, ordered=False)[0]
 
+    def scores_by_position(self, profile: Profile) -> list[float]:
+        """The cosine of every paper position with ``profile`` (0.0 where none): what the index's like: terms want."""
+        from collections import deque
+
+        by_slot = self.scores(profile)
+        out = [0.0] * len(self._slot_of)
+        deque(map(out.__setitem__, self._position_of, by_slot), maxlen=0)  # a C loop: ~5 ms at 100k
+        return out
+
     def _ranked(self, profile: Profile, ordered: bool = True) -> tuple[list[float], list[int] | None]:
         """Scores by slot, and (when ``ordered``) the slots that share a term with the profile, best first."""
         with self._lock:
