@@ -231,7 +231,7 @@ class PaperActions(LinkActions):
             if report:
                 self.notify(report, timeout=6)
 
-        self.app.push_screen(ExportDialog(counts, Path.cwd() / "reading-list.bib", self._export), done)
+        self.app.push_screen(ExportDialog(counts, Path("reading-list.bib"), self._export), done)  # relative: the current directory
 
     def _export(self, request: ExportRequest) -> str:
         """Render and deliver an export; raises UserError when it cannot be written."""
