@@ -357,6 +357,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def show_changes(self, changes: Changes) -> None:
         """Redraw what a verb, a resolve run or another process changed."""
         if changes.reloaded:
+            self._index_started = False  # a new index: its word postings are built again after the list shows
             self.run_filter(self.query_text)  # papers came or went: positions changed
             return
         if changes:
