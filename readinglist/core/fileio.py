@@ -14,21 +14,33 @@ TEMP_MARK = ".rl-"
 _OURS = re.compile(r"^\..+\.rl-[a-z0-9_]{8}\.tmp$")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None, make_dirs: bool = True
+) -> None:
     """Write ``data`` to ``path`` so that readers never see a partial file.
 
     The bytes go to a temporary file in the same directory, are flushed and
     fsynced, then renamed over the target with ``os.replace``; the directory
-    is fsynced so the rename itself survives a power cut.
+    is fsynced so the rename itself survives a power cut. ``mode`` and
+    ``owner`` (uid, gid) are set on the new file before the rename (an export
+    keeps the file's own); without them it is private to the user (0600).
     """
     path = Path(path)
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    if make_dirs:
+        directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            if owner is not None and owner != (os.getuid(), os.getgid()):
+                try:
+                    os.fchown(handle.fileno(), *owner)
+                except PermissionError:
+                    pass  # only root may give a file away; the mode is still kept
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from readinglist.core.export.bibtex import Fields, common_fields, distinct, format_entry, publication_fields
+from readinglist.core.export.bibtex import Fields, common_fields, each_entry, format_entry, publication_fields
 from readinglist.core.export.fields import (
     arxiv_doi,
     category_of,
@@ -18,7 +18,6 @@ from readinglist.core.export.fields import (
     paper_url,
     publisher_doi,
 )
-from readinglist.core.export.keys import assign_keys
 from readinglist.core.export.latex import latex_authors, latex_title
 from readinglist.core.export.options import ExportOptions
 from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
@@ -67,10 +66,4 @@ def to_biblatex(
     annotations: Mapping[str, Annotation] | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> str:
-    papers = distinct(papers)
-    if keys is None:
-        keys = assign_keys(papers, options.taken_keys).keys
-    annotations = annotations or {}
-    return "\n".join(
-        biblatex_entry(p, keys[p.id], annotations.get(p.id, DEFAULT_ANNOTATION), options) for p in papers
-    )
+    return "\n".join(each_entry(papers, keys, annotations, options, biblatex_entry))

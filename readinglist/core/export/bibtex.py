@@ -6,7 +6,8 @@ apalike (tests/test_export_compile.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from readinglist.core.export.fields import (
     arxiv_doi,
@@ -107,6 +108,22 @@ def distinct(papers: Iterable[Paper]) -> list[Paper]:
     return list(seen.values())
 
 
+def each_entry(
+    papers: Iterable[Paper],
+    keys: Mapping[str, str] | None,
+    annotations: Mapping[str, Annotation] | None,
+    options: ExportOptions,
+    entry: Callable[[Paper, str, Annotation, ExportOptions], Any],
+) -> list[Any]:
+    """``entry`` of each distinct paper, in order, with its key (stored or assigned)
+    and its annotation: what every bibliography format does first."""
+    papers = distinct(papers)
+    if keys is None:
+        keys = assign_keys(papers, options.taken_keys).keys
+    annotations = annotations or {}
+    return [entry(p, keys[p.id], annotations.get(p.id, DEFAULT_ANNOTATION), options) for p in papers]
+
+
 def to_bibtex(
     papers: Iterable[Paper],
     *,
@@ -119,10 +136,4 @@ def to_bibtex(
     ``keys`` maps paper ids to citation keys; without it, keys come from
     :func:`assign_keys` (stored keys, else new ones, not stored).
     """
-    papers = distinct(papers)
-    if keys is None:
-        keys = assign_keys(papers, options.taken_keys).keys
-    annotations = annotations or {}
-    return "\n".join(
-        bibtex_entry(p, keys[p.id], annotations.get(p.id, DEFAULT_ANNOTATION), options) for p in papers
-    )
+    return "\n".join(each_entry(papers, keys, annotations, options, bibtex_entry))

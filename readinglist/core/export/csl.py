@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from readinglist.core.export.bibtex import distinct
+from readinglist.core.export.bibtex import each_entry
 from readinglist.core.export.fields import (
     arxiv_doi,
     clean_field,
@@ -16,7 +16,6 @@ from readinglist.core.export.fields import (
     publication_of,
     publisher_doi,
 )
-from readinglist.core.export.keys import assign_keys
 from readinglist.core.export.latex import author_names, plain_title
 from readinglist.core.export.options import ExportOptions
 from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
@@ -100,9 +99,5 @@ def to_csl(
     annotations: Mapping[str, Annotation] | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> str:
-    papers = distinct(papers)
-    if keys is None:
-        keys = assign_keys(papers, options.taken_keys).keys
-    annotations = annotations or {}
-    items = [csl_item(p, keys[p.id], annotations.get(p.id, DEFAULT_ANNOTATION), options) for p in papers]
+    items = each_entry(papers, keys, annotations, options, csl_item)
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from readinglist.core.errors import UserError
+from readinglist.core.fileio import atomic_write_bytes
 from readinglist.core.export.fields import doi_of, eprint_of
 from readinglist.core.links import arxiv_eprint
 from readinglist.core.model import Paper
@@ -286,37 +286,10 @@ def _umask() -> int:
 
 
 def _atomic_write(real: Path, data: bytes, info: os.stat_result | None) -> None:
-    """Replace ``real`` atomically; an existing file keeps its mode and owner."""
+    """Replace ``real`` atomically; an existing file keeps its mode and owner, a new one follows the umask."""
     mode = stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            if info is not None and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-                try:
-                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
-                except PermissionError:
-                    pass  # only root may give a file away; the mode is still kept
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, real)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(real.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    owner = (info.st_uid, info.st_gid) if info else None
+    atomic_write_bytes(real, data, mode=mode, owner=owner, make_dirs=False)
 
 
 def write_export(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from readinglist.core.export.bibtex import distinct
+from readinglist.core.export.bibtex import each_entry
 from readinglist.core.export.csl import split_name
 from readinglist.core.export.fields import (
     arxiv_doi,
@@ -16,7 +16,6 @@ from readinglist.core.export.fields import (
     publication_of,
     publisher_doi,
 )
-from readinglist.core.export.keys import assign_keys
 from readinglist.core.export.latex import author_names, plain_title
 from readinglist.core.export.options import ExportOptions
 from readinglist.core.model import DEFAULT_ANNOTATION, Annotation, Paper
@@ -84,8 +83,4 @@ def to_ris(
     annotations: Mapping[str, Annotation] | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> str:
-    papers = distinct(papers)
-    if keys is None:
-        keys = assign_keys(papers, options.taken_keys).keys
-    annotations = annotations or {}
-    return "\n".join(ris_record(p, keys[p.id], annotations.get(p.id, DEFAULT_ANNOTATION), options) for p in papers)
+    return "\n".join(each_entry(papers, keys, annotations, options, ris_record))
