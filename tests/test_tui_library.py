@@ -229,3 +229,26 @@ async def test_a_key_never_freezes_while_another_process_holds_the_lock(tmp_path
             assert "waiting" not in str(app.main_screen.query_one("#status-line").render())
         finally:
             other.wait(timeout=10)
+
+
+async def test_saved_searches_in_the_palette_are_text_not_markup(tmp_path: Path) -> None:
+    from textual.command import CommandList
+
+    from readinglist.core.session import save_search
+
+    app, _ = make_app(tmp_path)
+    save_search(tmp_path, "[b]bold[/b] audio", "title:audio")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")  # the palette's first list: nothing typed yet
+        await pilot.pause(0.5)
+        options = app.screen.query_one(CommandList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("Search: [b]bold[/b] audio" in text for text in shown), shown
+        await pilot.press(*"bold")
+        await pilot.pause(0.5)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("Search: [b]bold[/b] audio" in text for text in shown), shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main_screen.query_text == "title:audio"

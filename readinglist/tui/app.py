@@ -11,7 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from readinglist.tui.commands import PaperCommands
+from readinglist.tui.commands import PaperCommands, SavedSearchCommands
 from readinglist.tui.keymap import Keymap, bindings_with_ids, check_keymap
 from readinglist.tui.screens.main import MainScreen, Services
 from readinglist.tui.widgets.paper_list import PaperList
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class ReadingListApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "readinglist"
-    COMMANDS = App.COMMANDS | {PaperCommands}
+    COMMANDS = App.COMMANDS | {PaperCommands, SavedSearchCommands}
 
     # The main screen binds q and ? too (they come first in its footer).
 
@@ -107,17 +107,6 @@ class ReadingListApp(App[int]):
         screen = self.main_screen
         return Session(query=screen.query_text, sort=screen.sort, paper=screen.highlighted_id or "", theme=self.theme, opened=opened)
 
-    def saved_searches(self) -> dict[str, str]:
-        """The user's saved searches (`readinglist search save`), in the order saved."""
-        from readinglist.core.errors import UserError
-        from readinglist.core.session import load_searches
-
-        try:
-            return load_searches(self.library.home)
-        except UserError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return {}
-
     def help_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every binding, with the user's keys."""
         bindings = self.all_bindings()
@@ -144,8 +133,5 @@ class ReadingListApp(App[int]):
                     binding.tooltip or binding.description,
                     lambda a=binding.action: screen.run_action(a),
                 )
-        for number, (name, query) in enumerate(self.saved_searches().items(), start=1):
-            keys = f" ({number})" if number <= 9 else ""
-            yield SystemCommand(f"Search: {name}{keys}", query, lambda q=query: screen.apply_filter(q))
         yield SystemCommand("Resolve filtered papers", "Resolve arXiv ids and code links of every paper in the list", screen.action_enrich_filtered)
         yield SystemCommand("Resolve all unresolved papers", "Resolve every paper not resolved yet", screen.action_enrich_unresolved)

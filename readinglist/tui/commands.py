@@ -45,3 +45,37 @@ class PaperCommands(Provider):
 
     async def discover(self) -> Hits:
         yield DiscoveryHit("Go to paper…", lambda: None, help="Type words of a title")
+
+
+class SavedSearchCommands(Provider):
+    """``Search: <name>``: the user's saved searches (text, never markup)."""
+
+    def _searches(self) -> list[tuple[str, str]]:
+        from readinglist.tui.screens.main import MainScreen
+
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return []
+        return list(screen.saved_searches().items())
+
+    def _hit(self, number: int, name: str, query: str) -> tuple[Text, Content, object]:
+        keys = f" ({number})" if number <= 9 else ""
+        screen = self.screen
+        return (
+            Text("Search: ") + Text(clean_text(name)) + Text(keys, style="dim"),
+            Content(clean_text(query)),
+            partial(screen.apply_filter, query),  # type: ignore[attr-defined]
+        )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for number, (name, saved) in enumerate(self._searches(), start=1):
+            score = matcher.match(f"Search: {name}")
+            if score > 0:
+                prompt, help_text, run = self._hit(number, name, saved)
+                yield Hit(score, prompt, run, help=help_text)
+
+    async def discover(self) -> Hits:
+        for number, (name, saved) in enumerate(self._searches(), start=1):
+            prompt, help_text, run = self._hit(number, name, saved)
+            yield DiscoveryHit(prompt, run, help=help_text)

@@ -61,8 +61,19 @@ class Navigation:
         self.filter_input.value = query  # posts Changed: the search runs
         self.paper_list.focus()
 
+    def saved_searches(self) -> dict[str, str]:
+        """The user's saved searches (`readinglist search save`), in the order saved."""
+        from readinglist.core.errors import UserError
+        from readinglist.core.session import load_searches
+
+        try:
+            return load_searches(self.library.home)
+        except UserError as exc:
+            self.notify(str(exc), severity="error", timeout=8)  # type: ignore[attr-defined]
+            return {}
+
     def action_saved_search(self, number: int) -> None:
-        searches = list(self.app.saved_searches().items())  # type: ignore[attr-defined]
+        searches = list(self.saved_searches().items())
         if number > len(searches):
             self.notify(f"No saved search {number}: save one with `readinglist search save NAME QUERY`", severity="warning", timeout=4)
             return
