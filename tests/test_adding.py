@@ -243,3 +243,28 @@ def test_cli_import_and_pdf_as_a_user_runs_them(tmp_path: Path, monkeypatch: pyt
     assert opened == [tmp_path / "home" / "pdfs" / f"{pid}.pdf"] and opened[0].read_bytes().startswith(b"%PDF-")
     assert main(["pdf", pid, "--home", home]) == 0  # already there: opened, not downloaded again
     assert sum(1 for r in services.requests if r.url.path.startswith("/pdf/")) == 1
+
+
+def test_an_added_paper_is_in_the_history_and_undo_moves_it_to_the_trash(
+    empty: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from readinglist.cli import main
+
+    services = Services()
+    original = PoliteClient.__init__
+
+    def with_fake_services(self: PoliteClient, settings, **kwargs) -> None:  # noqa: ANN001
+        original(self, settings, transport=httpx.MockTransport(services.handler), sleep=lambda s: None)
+
+    monkeypatch.setattr(PoliteClient, "__init__", with_fake_services)
+    monkeypatch.setenv("READINGLIST_ARXIV_API", SETTINGS.arxiv_api)
+    monkeypatch.setenv("READINGLIST_ARXIV_DELAY", "0")
+    home = str(empty.home)
+    assert main(["add", "2304.02643", "--home", home]) == 0
+    pid = next(p.id for p in Store.open(empty.home).papers() if p.arxiv_id == "2304.02643")
+    capsys.readouterr()
+    assert main(["log", "--home", home]) == 0
+    assert "trashed" in capsys.readouterr().out
+    assert main(["undo", "--home", home]) == 0
+    assert pid not in {p.id for p in Store.open(empty.home).papers()}
+    assert pid in {item.paper.id for item in Store.open(empty.home).trash()}

@@ -75,7 +75,7 @@ def test_main_screen_at_common_sizes(snap_compare, tmp_path: Path, size: tuple[i
     assert snap_compare(_app(tmp_path), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("key", ["n", "e", "t", "question_mark"], ids=["note", "export", "tags", "help"])
+@pytest.mark.parametrize("key", ["n", "e", "t", "question_mark", "M", "a"], ids=["note", "export", "tags", "help", "metadata", "add"])
 def test_dialogs_fit_80x24(snap_compare, tmp_path: Path, key: str) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)

@@ -37,6 +37,10 @@ async def test_a_pasted_list_of_ids_is_added_in_the_background_and_the_list_land
         assert current is not None and current.arxiv_id == "2501.00001"  # landed on the first one added
         report = "\n".join(app.messages())
         assert "added" in report and "not understood" in report and "not-an-id" in report
+        await pilot.press("u")  # one step: both added papers go to the trash
+        await settle(pilot)
+        assert len(app.library) == before
+        assert {"2501.00001", "hep-th/9711200"} <= {item.paper.arxiv_id for item in Store.open(tmp_path).trash()}
 
 
 async def test_remove_moves_the_selection_to_the_trash_and_restore_brings_it_back(tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ def add_things(
     refresh: bool = False,
     progress: Callable[[str], None] | None = None,
     cancel: threading.Event | Callable[[], bool] | None = None,
+    group: str | None = None,
 ) -> list[AddOutcome]:
     """Resolve ``things`` (ids, URLs, DOIs) and ``titles``; add or merge them.
 
@@ -143,6 +144,11 @@ def add_things(
         if own:
             client.close()
     _store(store, found)
+    added = [o.paper_id for o in outcomes if o.status == ADDED and o.paper_id]
+    if added:  # journaled: undo moves them to the trash again
+        from readinglist.core.journal import Change
+
+        store.journal_paper_changes([Change(pid, "trashed", True, False) for pid in added], group)
     if annotate is not None:
         for pid in dict.fromkeys(o.paper_id for o in outcomes if o.ok and o.paper_id):
             annotate.apply(store, pid)  # type: ignore[arg-type]

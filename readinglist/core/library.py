@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from readinglist.core.errors import UserError
 from readinglist.core.model import DEFAULT_ANNOTATION, STATUSES, Annotation, Paper
@@ -24,6 +24,8 @@ from readinglist.core.recommending import RecommendMixin
 from readinglist.core.undoing import UndoMixin
 
 if TYPE_CHECKING:
+    from readinglist.core.adding import AddOutcome
+    from readinglist.core.enrich.settings import EnrichSettings
     from readinglist.core.similar import SimilarityModel
     from readinglist.core.index import SearchIndex
     from readinglist.core.query import Query
@@ -37,6 +39,7 @@ class Changes:
     papers: set[str] = field(default_factory=set)  # ids whose metadata changed
     annotations: set[str] = field(default_factory=set)  # ids whose annotation changed
     reloaded: bool = False  # papers were added or removed: positions changed
+    moved: dict[int, int] = field(default_factory=dict)  # on reload: old position -> new one (removed: absent)
 
     def __bool__(self) -> bool:
         return bool(self.papers or self.annotations or self.reloaded)
@@ -45,6 +48,7 @@ class Changes:
         self.papers |= other.papers
         self.annotations |= other.annotations
         self.reloaded = self.reloaded or other.reloaded
+        self.moved = other.moved or self.moved
         return self
 
 
@@ -295,6 +299,21 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             self._annotations.pop(pid, None)
         return self.reload_papers(None), removed
 
+    def add_things(self, things: list[str], settings: EnrichSettings, **options: Any) -> list[AddOutcome]:
+        """Add papers by id, URL, DOI (or ``titles=``); one undo step moves the new ones to the trash.
+
+        Safe from a worker thread: the caller reloads the papers afterwards.
+        """
+        from readinglist.core.adding import ADDED, add_things
+        from readinglist.core.journal import new_group
+
+        group = new_group()
+        outcomes = add_things(self.store, things, settings, group=group, **options)
+        if any(o.status == ADDED for o in outcomes):
+            self._undo.append(group)
+            self._redo.clear()
+        return outcomes
+
     def edit_paper(self, pid: str, fields: dict[str, str]) -> Changes:
         """Set metadata by hand (the user's from then on); one undo step."""
         from readinglist.core.journal import new_group
@@ -336,6 +355,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         changes = Changes()
         if set(fresh) != {p.id for p in self._papers}:
             # Papers were added or removed: positions change, the index is rebuilt.
+            new_positions = {pid: i for i, pid in enumerate(fresh)}
+            changes.moved = {i: new_positions[p.id] for i, p in enumerate(self._papers) if p.id in new_positions}
             self._papers = list(fresh.values())
             self._positions = None
             with self._index_lock:

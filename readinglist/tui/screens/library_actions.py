@@ -50,15 +50,13 @@ class LibraryActions:
         settings = self._settings()
         if settings is None or not self._claim("add"):
             return
-        store, client, cancel = self.library.store, self.services.http_client, self.busy["add"]
+        library, client, cancel = self.library, self.services.http_client, self.busy["add"]
         self.notify(f"Adding {len(things)}…", timeout=2)
 
         def work() -> None:
-            from readinglist.core.adding import add_things
-
             try:
-                outcomes = add_things(store, things, settings, client=client, cancel=cancel,
-                                      progress=lambda text: self.post_message(Progress("add", text)))
+                outcomes = library.add_things(things, settings, client=client, cancel=cancel,
+                                              progress=lambda text: self.post_message(Progress("add", text)))
             except UserError as exc:
                 self.post_message(Finished("add", [], error=str(exc)))
                 return

@@ -357,8 +357,13 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def show_changes(self, changes: Changes) -> None:
         """Redraw what a verb, a resolve run or another process changed."""
         if changes.reloaded:
+            # Papers came or went: the rows shown point at old positions. Move
+            # them to the new ones at once (a removed paper drops out), keep the
+            # highlighted paper, then search again for the new papers.
+            self.rows = [changes.moved[r] for r in self.rows if r in changes.moved]
+            self.paper_list.set_rows(self.rows, keep=self.highlighted_id)
             self._index_started = False  # a new index: its word postings are built again after the list shows
-            self.run_filter(self.query_text)  # papers came or went: positions changed
+            self.run_filter(self.query_text)
             return
         if changes:
             self.paper_list.refresh_rows()

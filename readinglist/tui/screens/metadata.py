@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -52,9 +52,9 @@ class MetadataEditor(ModalScreen[dict[str, str] | None]):
         self.before = {name: clean_text(value) for name, value in current_values(paper).items()}
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide metadata"):
             yield Static(Text("Edit metadata (your values are never overwritten)", style="bold"), classes="dialog-title")
-            with Grid(id="metadata-grid"):
+            with VerticalScroll(id="metadata-fields"), Grid(id="metadata-grid"):  # scrolls at 80x24
                 for name, label in FIELDS:
                     yield Label(label)
                     yield Input(self.before[name], id=f"meta-{name}", select_on_focus=False)

@@ -201,7 +201,7 @@ class PaperActions(LinkActions):
         if not result.undone:
             self.notify(f"{done}: nothing, every field was changed again since", severity="warning", timeout=4)
             return
-        fields = ", ".join(dict.fromkeys(c.field for c in result.undone))
+        fields = ", ".join(dict.fromkeys(_FIELD_NAMES.get(c.field, c.field.removeprefix("paper.")) for c in result.undone))
         papers = {c.pid for c in result.undone}
         paper = self.library.paper(next(iter(papers)))
         whose = _papers(len(papers)) if len(papers) > 1 or paper is None else f'"{paper.title[:50]}"'
@@ -310,6 +310,9 @@ class PaperActions(LinkActions):
     selection: list[str]
     show_changes: Callable[[Changes], None]
     targets: Callable[[], list[str]]
+
+
+_FIELD_NAMES = {"trashed": "removal", "citation_key": "key", "arxiv_id": "arXiv id"}
 
 
 def _papers(n: int) -> str:
