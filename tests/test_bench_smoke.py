@@ -54,6 +54,8 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
     for key in KEYS:
         assert _is_number(figures[key]), key
         assert _is_number(figures["baseline"][key]), f"baseline {key}"
+    for key in ("cli_star_s", "cli_show_s", "cli_list_s", "cursor_held_p95_ms", "import_rss_mb", "like_p95_ms"):
+        assert _is_number(figures[key]), key  # readinglist only: the baseline has no CLI
     assert figures["filter_keystrokes"] >= 15  # the scripted keys were typed and timed
     assert "### 200 papers" in done.stdout
     assert "| star toggle persisted, p95 (ms) |" in done.stdout
@@ -106,3 +108,22 @@ def test_a_doc_without_a_results_section_stops_the_run_before_it_starts(tmp_path
         f"cannot update {doc}: {doc} has no <!-- bench:start --> ... <!-- bench:end --> section to replace"
     ]
     assert not out.exists()
+
+
+def test_targets_apply_per_size_and_the_growth_table_has_a_column_per_size() -> None:
+    from readinglist.bench.report import markdown, targets
+
+    def figures(scale: float) -> dict[str, float]:
+        return {"first_paint_s": 0.9 * scale, "filter_p95_ms": 30.0 * scale, "rss_mb": 380.0 * scale, "cli_star_s": 0.2}
+
+    results = {"sizes": {"1000": figures(0.1), "100000": figures(1.0), "300000": figures(3.0)}}
+    checks = {(c["size"], c["key"]): c for c in targets(results)}
+    assert checks[(100_000, "first_paint_s")]["pass"] and checks[(100_000, "filter_p95_ms")]["pass"]
+    # 300k has limits of its own: 2.7 s first paint misses 2.5, 90 ms filter misses 50.
+    assert not checks[(300_000, "first_paint_s")]["pass"] and not checks[(300_000, "filter_p95_ms")]["pass"]
+    assert not any(size == 1000 for size, _ in checks)  # no target below 100k
+    assert (300_000, "cli_star_s") not in checks
+    text = markdown(results)
+    assert "| measure | 1,000 | 100,000 | 300,000 |" in text
+    assert "| cold launch to first painted list (s) | 0.09 | 0.90 | 2.70 |" in text
+    assert "first painted list at 300,000 papers | 2.50 s | 2.70 s | **miss**" in text

@@ -26,6 +26,10 @@ def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
         from readinglist.bench.session import run_import
 
         return run_import(Path(params["listing"]), Path(params["home"]))
+    if task == "cli":
+        from readinglist.bench.cli import run_cli
+
+        return run_cli(Path(params["home"]))
     if task == "tui":
         from readinglist.bench.script import QUERIES
         from readinglist.bench.session import run_tui

@@ -24,6 +24,7 @@ from readinglist.core.fileio import atomic_write_text
 DEFAULT_SIZES = "1000,10000,100000"
 BUILTIN_RUNS = 3
 FULL_BASELINE_UP_TO = 10_000  # above this the baseline types only a few queries
+BASELINE_UP_TO = 100_000  # beyond, the naive baseline needs minutes a keystroke and gigabytes
 
 
 class BenchError(Exception):
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m readinglist.bench",
         description="Measure readinglist on synthetic corpora against a naive baseline.",
     )
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"corpus sizes, comma separated (default {DEFAULT_SIZES})")
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"corpus sizes, comma separated (default {DEFAULT_SIZES}; up to 300000 and beyond)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline (no ratios)")
     parser.add_argument("--no-builtin", action="store_true", help="skip the launch timing on the built-in corpus")
@@ -94,13 +95,15 @@ def measure_size(run: Runner, n: int, seed: int, baseline: bool, quick: bool) ->
     home = folder / "store"
     figures = run("import", f"import of {n:,} papers", listing=str(listing), home=str(home))
     progress(f"  {n:>7,} papers: import {figures['import_s']:.2f} s")
+    figures |= run("cli", f"command line on {n:,} papers", home=str(home))
+    progress(f"  {n:>7,} papers: star {figures['cli_star_s']:.2f} s, list --query {figures['cli_list_s']:.2f} s")
     queries = QUICK_QUERIES if quick else QUERIES
     figures |= run("tui", f"app session on {n:,} papers", home=str(home), queries=list(queries))
     progress(
         f"  {n:>7,} papers: first paint {figures['first_paint_s']:.2f} s, "
         f"filter p95 {figures['filter_p95_ms']:.1f} ms, rss {figures['rss_mb']:.0f} MB"
     )
-    if baseline:
+    if baseline and n <= BASELINE_UP_TO:
         db = folder / "baseline" / "db.json"
         base = run("baseline-import", f"baseline import of {n:,} papers", listing=str(listing), db=str(db))
         steps = keystrokes(queries) if n <= FULL_BASELINE_UP_TO else whole_queries()

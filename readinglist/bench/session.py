@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from pathlib import Path
@@ -98,7 +99,8 @@ async def run_tui(
         await settle()
         result |= await _filter(probe, field, keystrokes(queries))
         result |= await _cursor(probe, screen)
-        result |= await _star_key(probe, screen)
+        result |= await _star_key(probe, screen)  # starts from the last row, where _cursor left it
+        result |= await _cursor_held(probe, screen)
         result |= pauses.summary()
         await pilot.pause()
     result |= _star(store)
@@ -166,6 +168,39 @@ async def _cursor(probe: Probe, screen: Any) -> dict[str, Any]:
         "cursor_detail_p50_ms": percentile(details, 0.5),
         "cursor_detail_p95_ms": percentile(details, 0.95),
         "end_ms": (paint.at - sent) * 1000,
+    }
+
+
+HELD_PRESSES = 60
+HELD_GAP_S = 0.030  # a held key repeats about every 30 ms
+
+
+async def _cursor_held(probe: Probe, screen: Any) -> dict[str, Any]:
+    """The down key held: a press every 30 ms, not waiting for the paints.
+    Each press counts from its sending to the first paint showing the cursor
+    at least that far down (a frame may show several presses at once);
+    ``cursor_held_lag_ms`` is how long after the last press the list caught up."""
+    presses = min(HELD_PRESSES, len(screen.rows) - 1)
+    await settle(KEY_GAP_S)
+    start = len(probe.paints)
+    probe.send_key("home")
+    await probe.paint_where(lambda p: p.state == 0, "the cursor on the first row", start)
+    await settle(KEY_GAP_S)
+    start = len(probe.paints)
+    sent: list[float] = []
+    for _ in range(presses):
+        sent.append(probe.send_key("down"))
+        await asyncio.sleep(HELD_GAP_S)
+    last = await probe.paint_where(lambda p: p.state == presses, f"the cursor on row {presses}", start)
+    paints = probe.paints[start:]
+    latencies = []
+    for row, at in enumerate(sent, start=1):
+        shown = next(p for p in paints if p.at >= at and isinstance(p.state, int) and p.state >= row)
+        latencies.append((shown.at - at) * 1000)
+    return {
+        "cursor_held_p50_ms": percentile(latencies, 0.5),
+        "cursor_held_p95_ms": percentile(latencies, 0.95),
+        "cursor_held_lag_ms": (last.at - sent[-1]) * 1000,
     }
 
 
