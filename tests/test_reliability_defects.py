@@ -128,6 +128,60 @@ def test_3_a_missing_file_is_not_recreated_while_the_journal_holds_data(home: Pa
     assert not store.annotations_path.exists()
 
 
+def test_3_an_older_copy_put_in_place_is_reported_and_the_journal_brings_the_changes_back(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = [p.id for p in Store.open(home, backup=False).papers()[:2]]
+    assert run(capsys, "star", first)[0] == 0
+    target = home / "annotations.json"
+    older = target.read_bytes()  # e.g. a copy from a sync tool or an old laptop
+    assert run(capsys, "note", second, "written after the copy was taken")[0] == 0
+    assert run(capsys, "tag", first, "+later")[0] == 0
+    target.write_bytes(older)
+    # Every command stops with one line naming the file; nothing writes over it.
+    for command in (("list",), ("star", second), ("note", first, "would hide the newer note")):
+        err = one_line(capsys, *command)
+        assert "annotations.json was replaced by an older copy" in err and "doctor" in err
+        assert target.read_bytes() == older
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "older than its journal" in out and "--rebuild-annotations" in out
+    assert run(capsys, "doctor", "--rebuild-annotations")[0] == 0
+    store = Store.open(home, backup=False)
+    assert store.annotation(second).note == "written after the copy was taken"
+    assert store.annotation(first).star and store.annotation(first).tags == ["later"]
+    assert run(capsys, "star", second)[0] == 0  # the store works again
+    assert run(capsys, "doctor")[0] == 0
+
+
+def test_3_an_older_copy_put_in_place_while_a_store_is_open_is_refused(home: Path) -> None:
+    store = Store.open(home)
+    first, second = [p.id for p in store.papers()[:2]]
+    store.set_star(first, True)
+    older = store.annotations_path.read_bytes()
+    store.set_note(first, "the newest note")
+    store.annotations_path.write_bytes(older)
+    with pytest.raises(StoreError, match="replaced by an older copy"):
+        store.annotations()
+    with pytest.raises(StoreError, match="replaced by an older copy"):
+        store.set_star(second, True)
+    assert store.annotations_path.read_bytes() == older
+
+
+def test_3_a_change_whose_writer_died_before_writing_is_still_settled_not_taken_for_a_replaced_file(home: Path) -> None:
+    from readinglist.core.journal import Change
+
+    store = Store.open(home)
+    pid = store.papers()[0].id
+    store.set_star(pid, True)
+    # A writer journals its change (next generation), then is killed before writing it.
+    store.journal.append([Change(pid, "note", "", "never written")], gen=store._ann_storage.generation + 1)
+    reopened = Store.open(home, backup=False)
+    assert reopened.annotation(pid).note == "" and reopened.annotation(pid).star
+    assert all(e.after != "never written" for e in reopened.journal.read())
+    reopened.set_note(pid, "a later note")
+    assert Store.open(home, backup=False).annotation(pid).note == "a later note"
+
+
 # 5 -----------------------------------------------------------------------
 
 BAD_ANNOTATIONS = {

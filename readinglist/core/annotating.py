@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from tinydb.table import Document
 
 from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UnknownPaper, UserError
+from readinglist.core.generation import replaced_message
 from readinglist.core.journal import ANNOTATION_FIELDS, PAPER_FIELDS, Change, Journal, new_group
 from readinglist.core.model import STATUSES, Annotation
 from readinglist.core.tags import merge_tags, normalize_tags, tag_key
@@ -132,9 +132,12 @@ class AnnotationsMixin:
                 if getattr(before, name) != getattr(annotation, name)
             ]
             self._settle_journal()
-            entries = self.journal.append(changes, group or new_group())
+            entries = self.journal.append(changes, group or new_group(), gen=self._ann_storage.generation + 1)
             try:
-                self._ann_table.upsert(Document(annotation.to_dict(), doc_id=pid))
+                # One write (TinyDB's upsert of a new record writes twice): the
+                # journal's generation then names exactly the write of this change.
+                record = annotation.to_dict()
+                self._ann_table.apply(lambda table: table.__setitem__(pid, record))
             except BaseException:
                 self.journal.abort([e.id for e in entries])
                 raise
@@ -222,7 +225,7 @@ class AnnotationsMixin:
             undo_group = None
             if undone:
                 undo_group = new_group()
-                written = self.journal.append(undone, undo_group, undoes=group)
+                written = self.journal.append(undone, undo_group, undoes=group, gen=self._ann_storage.generation + 1)
 
                 def updater(table: dict[str, Any]) -> None:
                     for pid, annotation in changed.items():
@@ -241,12 +244,28 @@ class AnnotationsMixin:
         Appends and writes happen together under the lock, so only the last
         append can be missing from the file: its writer was killed between
         the two. Called under the lock, before the next append.
+
+        Entries record the generation of the file their write produces
+        (core/generation.py): a file behind the journal by more than that
+        last write was replaced by an older copy, which is reported (a
+        StoreError), never taken for a killed writer and written over.
         """
         tail = self.journal.tail()
-        if not tail or tail[-1].field.startswith("*"):
+        if not tail:
             return
-        last = [e for e in tail if e.group == tail[-1].group]
         current = self.annotations()
+        found = self._ann_storage.generation
+        newest, newest_group = self.journal.newest_generation(tail)
+        if tail[-1].field.startswith("*"):
+            if newest > found:
+                raise StoreError(replaced_message(self.annotations_path, found, newest))
+            return
+        last_group = tail[-1].group
+        if newest > found and not (newest == found + 1 and newest_group == last_group):
+            raise StoreError(replaced_message(self.annotations_path, found, newest))
+        last = [e for e in tail if e.group == last_group]
+        if newest_group == last_group and newest <= found:
+            return  # the last write landed
         lost = [
             e.id
             for e in last

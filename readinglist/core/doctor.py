@@ -19,6 +19,7 @@ import orjson
 from readinglist.core.backups import list_backups, take_backup
 from readinglist.core.errors import StoreError, UserError
 from readinglist.core.fileio import atomic_write_bytes, leftover_temp_files
+from readinglist.core.generation import generation_of, set_generation
 from readinglist.core.journal import RESTORED, Journal, rebuild_annotations
 from readinglist.core.lock import StoreLock
 from readinglist.core.store import ANNOTATIONS_FILE, BACKUP_DIR, CORPUS_FILE, LOCK_FILE, SCHEMA_VERSION
@@ -111,6 +112,19 @@ def check(home: Path) -> Report:
     else:
         records = annotations.get("annotations", {})
         report.ok.append(f"{home / ANNOTATIONS_FILE}: {len(records)} annotated papers")
+        try:
+            found, newest = generation_of(annotations), journal.newest_generation()[0]
+        except StoreError:
+            found = newest = 0
+        if newest > found + 1:
+            report.problems.append(
+                f"{home / ANNOTATIONS_FILE} is older than its journal (it holds change {found:,}, the journal "
+                f"{newest:,}): it was replaced by an older copy"
+            )
+            report.advice.append(
+                "`readinglist doctor --rebuild-annotations` brings the newer changes back from the journal "
+                "(the current file is kept as a backup)"
+            )
         if corpus is not None:
             orphans = sorted(set(records) - set(corpus.get("papers", {})))
             if orphans:
@@ -192,6 +206,7 @@ def restore_annotations(home: Path, backup: Path | None = None) -> tuple[Path, P
         data = _read(backup)
         if data is None:
             raise UserError(f"cannot read the backup {backup}")
+        data = _next_generation(home, orjson.loads(data))
         _, error = _load(target)
         if error is not None and error.startswith(NEWER):
             raise UserError(f"{target} was {error[len('written') :].strip()}: upgrade readinglist instead of rolling it back")
@@ -206,6 +221,16 @@ def restore_annotations(home: Path, backup: Path | None = None) -> tuple[Path, P
             raise UserError(f"cannot restore {target}: {name}: {exc.strerror or exc}; nothing was replaced") from None
         _mark(home, backup.name)
     return backup, kept
+
+
+def _next_generation(home: Path, data: dict) -> bytes:
+    """``data`` as the next generation of the annotations file: newer than the
+    current file and than every change in the journal, so what doctor puts in
+    place is never taken for an older copy (core/generation.py)."""
+    current, _ = _load(home / ANNOTATIONS_FILE)
+    newest = max(generation_of(current) if current else 0, Journal(home).newest_generation()[0], generation_of(data))
+    set_generation(data, newest + 1)
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2)
 
 
 def _mark(home: Path, what: str) -> None:
@@ -243,7 +268,7 @@ def rebuild_from_journal(home: Path) -> tuple[Path | None, int, Path | None]:
                 kept = take_backup(home / BACKUP_DIR, target.read_bytes(), kind="before-rebuild")
             else:
                 kept = _move_aside(target)
-            atomic_write_bytes(target, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+            atomic_write_bytes(target, _next_generation(home, data))
         except OSError as exc:
             raise UserError(f"cannot rebuild {target}: {exc.strerror or exc}; nothing was replaced") from None
         _mark(home, "rebuilt from the journal")

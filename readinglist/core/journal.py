@@ -71,6 +71,7 @@ class Entry:
     os_pid: int
     group: str
     undoes: str | None = None
+    gen: int | None = None  # the annotations file's generation this change's write produces
 
     def to_json(self) -> bytes:
         record = {
@@ -86,6 +87,8 @@ class Entry:
         }
         if self.undoes:
             record["undoes"] = self.undoes
+        if self.gen is not None:
+            record["gen"] = self.gen
         return orjson.dumps(record)
 
     @classmethod
@@ -104,6 +107,7 @@ class Entry:
                 os_pid=int(r.get("os_pid", 0)),
                 group=str(r["group"]),
                 undoes=r.get("undoes") if isinstance(r.get("undoes"), str) else None,
+                gen=r["gen"] if type(r.get("gen")) is int else None,
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
@@ -131,12 +135,17 @@ class Journal:
 
     # --- writing ---------------------------------------------------------
 
-    def append(self, changes: Iterable[Change], group: str | None = None, *, undoes: str | None = None) -> list[Entry]:
-        """Append one line per change and fsync; StoreError if that fails."""
+    def append(
+        self, changes: Iterable[Change], group: str | None = None, *, undoes: str | None = None, gen: int | None = None
+    ) -> list[Entry]:
+        """Append one line per change and fsync; StoreError if that fails.
+
+        ``gen``: the generation of the annotations file once this change is
+        written (core/generation.py), so a file older than the journal shows."""
         group = group or new_group()
         now = _now()
         entries = [
-            Entry(f"{group}/{n}-{secrets.token_hex(2)}", now, c.pid, c.field, c.before, c.after, self.label, os.getpid(), group, undoes)
+            Entry(f"{group}/{n}-{secrets.token_hex(2)}", now, c.pid, c.field, c.before, c.after, self.label, os.getpid(), group, undoes, gen)
             for n, c in enumerate(changes)
         ]
         if not entries:
@@ -185,6 +194,17 @@ class Journal:
             return []
         except OSError as exc:
             raise StoreError(f"cannot read the journal {self.path}: {exc.strerror or exc}") from None
+
+    def newest_generation(self, entries: list[Entry] | None = None) -> tuple[int, str | None]:
+        """The highest annotations generation among the (tail's) entries that were
+        not aborted, and the group of that entry; (0, None) when none records one."""
+        entries = self.tail() if entries is None else entries
+        aborted = {x for e in entries if e.field == ABORTED for x in (e.after or ()) if isinstance(x, str)}
+        best: tuple[int, str | None] = (0, None)
+        for entry in entries:
+            if entry.gen is not None and entry.id not in aborted and entry.gen > best[0]:
+                best = (entry.gen, entry.group)
+        return best
 
     def _write(self, data: bytes) -> None:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)

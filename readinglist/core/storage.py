@@ -20,6 +20,7 @@ from tinydb import Storage
 
 from readinglist.core.errors import StoreError
 from readinglist.core.fileio import atomic_write_bytes
+from readinglist.core.generation import generation_of, replaced_message, set_generation
 
 
 class AtomicJSONStorage(Storage):
@@ -29,12 +30,18 @@ class AtomicJSONStorage(Storage):
     write replaces the inode, so a write by another process is noticed.
     """
 
-    def __init__(self, path: Path, *, pretty: bool = False, line_per_record: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, pretty: bool = False, line_per_record: bool = False, generations: bool = False
+    ) -> None:
         self.path = Path(path)
         self._options = orjson.OPT_INDENT_2 if pretty else 0
         self._line_per_record = line_per_record
         self._cache: dict[str, Any] | None = None
         self._stamp: tuple[int, int, int] | None = None
+        # With generations (core/generation.py), every write counts one up and
+        # a re-read that goes backwards is an older copy put in its place.
+        self._generations = generations
+        self.generation = 0  # of the file as last read or written
 
     def stamp(self) -> tuple[int, int, int] | None:
         try:
@@ -71,6 +78,11 @@ class AtomicJSONStorage(Storage):
                 f"{self.path} is not a readinglist store file; it was left untouched: "
                 "run `readinglist doctor` or move the file aside"
             )
+        if self._generations:
+            found = generation_of(data)
+            if found < self.generation:
+                raise StoreError(replaced_message(self.path, found, self.generation))
+            self.generation = found
         self._cache, self._stamp = data, stamp
         return data
 
@@ -136,6 +148,8 @@ class AtomicJSONStorage(Storage):
                 raise _NotLineLayout
 
     def write(self, data: dict[str, Any]) -> None:
+        if self._generations:
+            set_generation(data, max(self.generation, generation_of(data)) + 1)
         try:
             atomic_write_bytes(self.path, self._serialise(data))
         except OSError as exc:
@@ -146,6 +160,8 @@ class AtomicJSONStorage(Storage):
             self._cache, self._stamp = None, None
             raise
         self._cache, self._stamp = data, self.stamp()
+        if self._generations:
+            self.generation = generation_of(data)
 
     def release(self) -> None:
         """Forget the parsed data (kept: the stamp). The next read re-reads."""

@@ -113,7 +113,7 @@ class Store(AnnotationsMixin, CurationMixin):
         self.backup_dir = self.home / BACKUP_DIR
         self.lock = StoreLock(self.home / LOCK_FILE, timeout=lock_timeout)
         self._corpus_storage = AtomicJSONStorage(self.corpus_path, line_per_record=True)
-        self._ann_storage = AtomicJSONStorage(self.annotations_path, pretty=True)
+        self._ann_storage = AtomicJSONStorage(self.annotations_path, pretty=True, generations=True)
         self._corpus_db = _TinyDB(storage=lambda: self._corpus_storage)
         self._ann_db = _TinyDB(storage=lambda: self._ann_storage)
         self._papers_table = self._corpus_db.table("papers")
