@@ -227,3 +227,26 @@ def test_remove_and_edit_are_in_the_history_and_undo_takes_them_back(home: Path)
     assert run(home, "show", pid).returncode == 0
     assert run(home, "undo").returncode == 0  # the edit
     assert json.loads(run(home, "show", pid, "--format", "json").stdout)["title"] == title
+
+
+def test_an_import_is_one_history_entry_and_undo_moves_its_new_papers_to_the_trash(home: Path, tmp_path: Path) -> None:
+    pid = first_id(home)
+    assert run(home, "star", pid).returncode == 0
+    bib = tmp_path / "two.bib"
+    bib.write_text(
+        "@article{one, title={Sparse Kernels for Reading Lists}, author={Ada Lovelace}, year={2024}}\n"
+        "@article{two, title={Dense Kernels for Reading Lists}, author={Alan Turing}, year={2023}}\n",
+        encoding="utf-8",
+    )
+    assert run(home, "import", str(bib)).returncode == 0
+    listed = json.loads(run(home, "list", "--format", "json", "--query", "kernels").stdout)
+    assert len(listed) == 2
+    log = run(home, "log").stdout.splitlines()
+    assert "2 papers added (import or fetch)" in log[-1]
+    assert len(log) == 2  # the star, then the whole import as one entry
+    assert any(listed[0]["id"] in line for line in run(home, "log", listed[0]["id"]).stdout.splitlines())
+    undone = run(home, "undo")
+    assert undone.returncode == 0 and "2 added papers moved to the trash" in undone.stdout
+    assert json.loads(run(home, "list", "--format", "json", "--query", "kernels").stdout) == []
+    assert {p["id"] for p in listed} <= set(run(home, "trash").stdout.split())
+    assert json.loads(run(home, "show", pid, "--format", "json").stdout)["star"]  # the older change stays

@@ -145,3 +145,22 @@ def test_a_whole_fetch_keeps_arxivs_pace_and_one_connection(tmp_path: Path, conf
     store = Store.open(home)
     assert len([p for p in store.papers() if p.listed]) == 9
     assert "Hugging Face daily papers" in result.stdout and "arXiv cs.CV" in result.stdout
+
+
+def test_a_fetch_is_in_the_history_and_undo_takes_its_new_papers_back(
+    feeds: LoopbackFeeds, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    use(monkeypatch, feeds, home, config)
+    before = {p.id for p in Store.open(home).papers()}
+    assert main(["fetch", "hf", "--date", "2026-11-30"]) == 0
+    new = {p.id for p in Store.open(home, backup=False).papers()} - before
+    assert len(new) == 2
+    capsys.readouterr()
+    assert main(["log"]) == 0
+    assert "2 papers added (import or fetch)" in capsys.readouterr().out
+    assert main(["undo"]) == 0
+    assert "2 added papers moved to the trash" in capsys.readouterr().out
+    store = Store.open(home, backup=False)
+    assert {p.id for p in store.papers()} == before  # the papers the fetch merged into are still there
+    assert {item.paper.id for item in store.trash()} == new

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from readinglist.cli import add_common_options
 from readinglist.core.errors import UserError
+from readinglist.core.journal import ADDED
 from readinglist.core.text import clean_text
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def run_log(args: argparse.Namespace, ctx: Context) -> int:
         (n, e)
         for n, e in enumerate(entries, 1)
         if not e.field.startswith("*")
-        and (pid is None or e.pid == pid)
+        and (pid is None or e.pid == pid or (e.field == ADDED and pid in (e.after or e.before or ())))
         and (args.since is None or e.time >= args.since)
     ]
     if args.format == "json":
@@ -57,6 +58,9 @@ def run_log(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for n, e in rows:
         undo = " (undo)" if e.undoes else ""
+        if e.field == ADDED:
+            ctx.out(f"{n:>6}  {e.time[:19].replace('T', ' ')}  {e.process}{undo}  {_added(e.before, e.after)}")
+            continue
         ctx.out(f"{n:>6}  {e.time[:19].replace('T', ' ')}  {e.process}{undo}  {e.pid}  {e.field}: {_value(e.before)} -> {_value(e.after)}")
     if not rows:
         ctx.out("no changes recorded")
@@ -76,6 +80,13 @@ def _record(number: int, e: Entry) -> dict[str, Any]:
         "group": e.group,
         "undoes": e.undoes,
     }
+
+
+def _added(before: Any, after: Any) -> str:
+    """An "added" entry: papers an import or fetch brought in, or took back."""
+    if isinstance(after, list):
+        return f"{len(after):,} papers added (import or fetch): {_value(after)}"
+    return f"{len(before or ()):,} added papers moved to the trash: {_value(before)}"
 
 
 def _value(value: Any) -> str:
@@ -109,6 +120,9 @@ def run_undo(args: argparse.Namespace, ctx: Context) -> int:
     for group in groups:
         result = store.undo(group)
         for c in result.undone:
+            if c.field == ADDED:
+                ctx.out(f"undid {_added(c.before, c.after)}")
+                continue
             ctx.out(f"undid {c.field} of {c.pid}: back to {_value(c.after)}")
         for c in result.skipped:
             ctx.out(f"kept {c.field} of {c.pid}: it was changed again since")

@@ -16,8 +16,8 @@ from tinydb.table import Document
 
 from readinglist.core.tags import normalize_tags
 from readinglist.core.corpus import merge_papers, user_edit
-from readinglist.core.errors import UnknownPaper
-from readinglist.core.journal import Change, Entry, new_group
+from readinglist.core.errors import StoreError, UnknownPaper
+from readinglist.core.journal import ADDED, Change, Entry, new_group
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.storage import _NotLineLayout
 
@@ -149,9 +149,27 @@ class CurationMixin:
             self.journal.append(changes, group)  # type: ignore[attr-defined]
         return group
 
+    def journal_added(self, ids: list[str], group: str | None = None) -> None:
+        """Record papers an import or a fetch brought in: one entry, so undo can
+        move them to the trash again. Best effort: the papers are already saved."""
+        if ids:
+            try:
+                self.journal_paper_changes([Change("", ADDED, None, list(ids))], group)
+            except StoreError:
+                pass
+
     def undo_paper_changes(self, entries: list[Entry]) -> tuple[list[Change], list[Change]]:
         """Put papers back as they were before ``entries`` (called under the lock by undo)."""
         undone: list[Change] = []
+        for entry in (e for e in entries if e.field == ADDED):
+            if isinstance(entry.after, list):  # brought in: to the trash
+                gone = self.remove_papers([x for x in entry.after if isinstance(x, str)], journal=False)
+                if gone:
+                    undone.append(Change("", ADDED, gone, None))
+            elif isinstance(entry.before, list):  # an undone import: back from the trash
+                back = self.restore_papers([x for x in entry.before if isinstance(x, str)], journal=False)
+                if back:
+                    undone.append(Change("", ADDED, None, back))
         back_to_trash = [e.pid for e in entries if e.field == "trashed" and e.before]
         out_of_trash = [e.pid for e in entries if e.field == "trashed" and not e.before]
         if out_of_trash:

@@ -39,8 +39,11 @@ COMPACT_AT = 4_000_000  # the journal itself stays under this; the rest is archi
 # The annotation fields a journal entry can restore.
 ANNOTATION_FIELDS = ("star", "status", "tags", "note")
 # Changes to papers themselves: "trashed" (removed to / restored from the
-# trash) and "paper.<field>" (a metadata edit by the user); see curation.py.
-PAPER_FIELDS = ("trashed", *(f"paper.{name}" for name in ("title", "authors", "date", "arxiv_id", "doi", "url", "links", "citation_key")))
+# trash), "paper.<field>" (a metadata edit by the user) and "added" (papers
+# an import or a fetch brought in: one entry holding their ids, not one line
+# per paper, so a 100k import adds one line); see curation.py.
+ADDED = "added"
+PAPER_FIELDS = ("trashed", ADDED, *(f"paper.{name}" for name in ("title", "authors", "date", "arxiv_id", "doi", "url", "links", "citation_key")))
 ABORTED = "*aborted*"  # field of the entry listing journaled entries that never reached the file
 RESTORED = "*restored*"  # field of the entry saying doctor replaced the annotations file
 

@@ -169,7 +169,7 @@ class Store(AnnotationsMixin, CurationMixin):
             store.annotations()  # a bad record is reported now, before any backup copies it
             store._settle_journal()  # a change whose writer was killed before writing it never happened
         if new and seed:
-            store.import_files(bundled_listings(), year=year)
+            store.import_files(bundled_listings(), year=year, journal=False)
         store._current_papers()  # a corrupt corpus is reported now, before anything else
         if backup:
             store.backup_annotations()
@@ -376,9 +376,11 @@ class Store(AnnotationsMixin, CurationMixin):
         with self.lock:
             self._papers_table.apply(updater)
 
-    def import_files(self, paths: Iterable[Path], *, year: int | None = None) -> list[FileReport]:
+    def import_files(self, paths: Iterable[Path], *, year: int | None = None, journal: bool = True) -> list[FileReport]:
         """Read listings, .bib, CSL-JSON and arXiv metadata files and add their
-        papers. A bad file gets its own error in its report; the others still load."""
+        papers. A bad file gets its own error in its report; the others still load.
+        Each file's new papers are one journal entry (not the built-in corpus
+        a new store starts with: ``journal=False``)."""
         from readinglist.core.importers.detect import read_file
 
         reports: list[FileReport] = []
@@ -395,6 +397,8 @@ class Store(AnnotationsMixin, CurationMixin):
                 report.error = exc.reason
                 continue
             report.parsed, report.problems = result.parsed, result.problems
+            if journal:
+                self.journal_added(tally.new_ids)
             if tally.new_tags:
                 self._tag_new_papers(tally.new_tags)
         return reports
@@ -416,6 +420,7 @@ class _ImportTally:
     def __init__(self, report: FileReport, tags: dict[str, list[str]]) -> None:
         self.report, self.tags = report, tags
         self.new_tags: dict[str, list[str]] = {}
+        self.new_ids: list[str] = []  # journaled as one "added" entry: undo takes the import back
 
     def append(self, outcome: tuple[str, str, Paper, bool]) -> None:
         status, pid, paper, duplicate = outcome
@@ -423,5 +428,7 @@ class _ImportTally:
             self.report.trashed += 1
         elif duplicate:
             self.report.duplicates.append((paper.title, pid))
-        elif status == "new" and paper.id in self.tags:
-            self.new_tags[pid] = self.tags[paper.id]
+        elif status == "new":
+            self.new_ids.append(pid)
+            if paper.id in self.tags:
+                self.new_tags[pid] = self.tags[paper.id]

@@ -48,7 +48,7 @@ class UndoMixin:
         from readinglist.core.library import Changes
 
         changes = Changes()
-        if any(c.field == "trashed" or c.field.startswith("paper.") for c in result.undone):
+        if any(c.field in ("trashed", "added") or c.field.startswith("paper.") for c in result.undone):
             changes |= self.reload_papers(None)  # papers came back, went, or changed
             self._annotations = dict(self.store.annotations())
             if self._index is not None and not changes.reloaded:

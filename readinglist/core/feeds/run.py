@@ -296,6 +296,7 @@ class _Fetch:
             return
         if outcome.new:
             self.store.add_papers(list(outcome.new.values()))
+            self.store.journal_added(list(outcome.new))  # `readinglist undo` takes a fetch back
         if outcome.changed:
             self.store.update_papers(outcome.changed)
         report.written = [*outcome.new, *outcome.changed]
