@@ -24,7 +24,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
-from operator import gt
+from operator import gt, itemgetter
 
 from readinglist.core.annotation_sets import AnnotationSets
 from readinglist.core.bitsets import bits_of_few, pack
@@ -87,6 +87,7 @@ class SearchIndex:
         self._text = TextSets(self._lock, self._paper_of, n)
         self._flags = dict.fromkeys(CALLER_FLAGS, 0)
         self._similarity: Similarity | None = None
+        self._gather_fn: Callable[[Sequence[float]], Sequence[float]] | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     def __len__(self) -> int:
@@ -94,6 +95,16 @@ class SearchIndex:
 
     def _paper_of(self, iid: int) -> Paper:
         return self._papers[self._pos[iid]]
+
+    def _gather(self) -> Callable[[Sequence[float]], Sequence[float]]:
+        """values by position -> values by paper number (a C loop: ~2 ms at 100k)."""
+        gather = self._gather_fn
+        if gather is None:
+            pos = self._pos
+            # itemgetter of one index gives a value, not a tuple; of none, an error.
+            gather = itemgetter(*pos) if len(pos) > 1 else (lambda values: [values[i] for i in pos])
+            self._gather_fn = gather
+        return gather
 
     @property
     def text_indexed(self) -> bool:
@@ -245,7 +256,8 @@ class SearchIndex:
             return self._metadata.upvotes_set(*term.counts)
         if field == "like":
             wanted = scores[Term("like", value=value)]
-            return pack(bytearray(map(gt, map(wanted.__getitem__, self._pos), repeat(0))))
+            # The scores are by position, the bits by paper number: one gather in C.
+            return pack(bytearray(map(gt, self._gather()(wanted), repeat(0.0))))
         if field == "id":
             start = bisect_left(self._id_keys, value)
             stop = bisect_left(self._id_keys, value + AFTER_ALL, start)

@@ -38,6 +38,7 @@ PROFILE_MAX_DF = 0.1
 PROFILE_MAX_DF_FLOOR = 1000
 _SCORE_CACHE = 4
 _PROFILE_CACHE = 64
+_VECTOR_CACHE = 1024  # member vectors kept (a few KB each: ~5 MB at most)
 _ALIVE = bytes.maketrans(b"\0\1", b"\1\0")  # dead flags -> live flags
 
 
@@ -82,6 +83,9 @@ class SimilarityModel:
         self._position_of = array("i")  # slot -> position
         self._changed: list[int] = []  # positions changed, for a build running meanwhile
         self._generation = 0  # bumped when a paper's text changes
+        # Each member's normalised term weights, by (position, note, tag, generation):
+        # a star changes one member of the starred profile, so the others are reused.
+        self._vectors: dict[tuple, dict[int, float]] = {}
         self._profiles: dict[tuple, Profile] = {}
         self._scores: OrderedDict[tuple, tuple[list[float], list[int] | None]] = OrderedDict()
 
@@ -237,19 +241,30 @@ class SimilarityModel:
         max_df = max(PROFILE_MAX_DF_FLOOR, int(PROFILE_MAX_DF * postings.live))
         vectors = [Counter(word_terms(text))] if text is not None else []
         tag = key[1][4:] if key[1].startswith("tag:") else ""
-        for pos, note in members:
-            paper = self._papers[pos]
-            assert paper is not None
-            vectors.append(paper_terms(paper, extra=(note, tag)))
-        for counts in vectors:
+
+        def weighted(counts: Counter[str]) -> dict[int, float]:
             weights = {}
             for term, tf in counts.items():
                 term_id = postings.term_id(term)
                 if term_id is not None and 0 < postings.df[term_id] <= max_df:
                     weights[term_id] = TF_WEIGHT[min(tf, MAX_TF)] * postings.idf(term_id)
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            for term_id, weight in weights.items():
-                totals[term_id] += weight / norm
+            return {term_id: weight / norm for term_id, weight in weights.items()}
+
+        each = [weighted(counts) for counts in vectors]
+        if len(self._vectors) > _VECTOR_CACHE:
+            self._vectors.clear()
+        for pos, note in members:
+            cache_key = (pos, note, tag, self._generation, len(postings), postings.live)  # idf moves with the library
+            vector = self._vectors.get(cache_key)
+            if vector is None:
+                paper = self._papers[pos]
+                assert paper is not None
+                vector = self._vectors[cache_key] = weighted(paper_terms(paper, extra=(note, tag)))
+            each.append(vector)
+        for vector in each:
+            for term_id, weight in vector.items():
+                totals[term_id] += weight
         if members:
             # A term that no paper outside the seeds has cannot bring any
             # paper: it would only take the place of one that can.
