@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +36,10 @@ from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
 from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
-from readinglist.core.parse import ParseError, Problem
 
 if TYPE_CHECKING:
     from readinglist.core.lookup import CorpusLines
+    from readinglist.core.parse import Problem
 
 SCHEMA_VERSION = 2
 CORPUS_FILE = "corpus.json"
@@ -98,6 +97,8 @@ class FileReport:
 
 def bundled_listings() -> list[Path]:
     """The built-in corpus shipped as package data."""
+    from importlib import resources  # imported here: a command on one paper never needs it
+
     root = resources.files("readinglist") / "data" / "seeds"
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
 
@@ -480,6 +481,7 @@ class Store(AnnotationsMixin, CurationMixin):
         Each file's new papers are one journal entry (not the built-in corpus
         a new store starts with: ``journal=False``)."""
         from readinglist.core.importers.detect import read_file
+        from readinglist.core.parse import ParseError
 
         reports: list[FileReport] = []
         for path in paths:
