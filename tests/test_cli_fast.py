@@ -138,22 +138,25 @@ def test_unknown_ambiguous_and_trashed_ids_are_one_line_errors(home: Path) -> No
 
 def test_a_damaged_record_is_named_when_asked_for_and_does_not_block_the_others(home: Path) -> None:
     pids = ids(home)
-    bad, good = pids[100], pids[200]
+    bad, good, misnamed = pids[100], pids[200], pids[-1]
 
     def damage(data: dict[str, Any]) -> None:
         data["papers"][bad]["title"] = 5
+        data["papers"][misnamed]["id"] = "someone-else"
 
     rewrite_corpus(home, damage)
     corpus = (home / "corpus.json").read_bytes()
     for command in (["show", bad], ["star", unique_prefix(bad, pids)], ["note", bad, "x"]):
         line = one_line_error(run(home, *command))
         assert str(home / "corpus.json") in line and repr(bad) in line and "title" in line
+    line = one_line_error(run(home, "show", misnamed))
+    assert str(home / "corpus.json") in line and repr(misnamed) in line and "someone-else" in line
     # Starring a good paper writes only the annotations: the corpus is not parsed whole.
     assert run(home, "star", good).returncode == 0
     assert run(home, "show", good, "--format", "json").returncode == 0
     # Whatever needs every paper reports the damage, as before.
     line = one_line_error(run(home, "list"))
-    assert str(home / "corpus.json") in line and repr(bad) in line
+    assert str(home / "corpus.json") in line and (repr(bad) in line or repr(misnamed) in line)
     assert one_line_error(run(home, "star", "--query", "title:a"))  # a query loads them all
     assert (home / "corpus.json").read_bytes() == corpus
     stars = json.loads((home / "annotations.json").read_text(encoding="utf-8"))["annotations"]
@@ -231,3 +234,10 @@ def test_a_lazy_store_finds_what_a_loaded_store_finds(tmp_path: Path, monkeypatc
     library.set_star([pids[1]], True)
     assert Store.open(home).annotation(pids[1]).star
     assert [p.id for p in library.papers] == [p.id for p in loaded.papers()]  # loaded on first need
+
+
+def test_an_empty_library_knows_no_ids(tmp_path: Path) -> None:
+    home = tmp_path / "empty"
+    assert run(home, "init", "--empty").returncode == 0
+    line = one_line_error(run(home, "star", "abc"))
+    assert line == f"readinglist: error: no paper has id 'abc'; {LAYOUT_ERROR}"

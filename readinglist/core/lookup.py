@@ -58,7 +58,7 @@ class CorpusLines:
         self._file = handle
         self.stamp = stamp
         self.size = stamp[2]
-        self.body: int | None = None  # the newline ending the papers header; None: no papers table
+        self.body: int | None = None  # the newline ending the papers header (found by open())
         self._end: int | None = None  # the line closing the papers table, once needed
 
     @classmethod
@@ -92,8 +92,11 @@ class CorpusLines:
         else:
             header = b'\n"papers":{\n'
             found = next(self._scan(header, 0), None)
-            self.body = None if found is None else found + len(header) - 1
-        return True
+            if found is None:
+                return False  # no papers (a small file), or not our layout: read whole
+            self.body = found + len(header) - 1
+        # The table's first line: a record, or the empty line of an empty table.
+        return os.pread(self._file.fileno(), 1, self.body + 1) in (b'"', b"\n")
 
     def close(self) -> None:
         self._file.close()
@@ -108,9 +111,10 @@ class CorpusLines:
 
     def find(self, key: str) -> int | None:
         """Where the line of paper ``key`` starts, or None if no paper has that id."""
-        if self.body is None:
+        encoded = _encoded(key)
+        if self.body is None or encoded is None:
             return None
-        needle = b"\n" + orjson.dumps(key) + b":"
+        needle = b"\n" + encoded + b":"
         for at in self._scan(needle, self.body):
             return at + 1 if self._in_papers(at + 1, key) else None
         return None
@@ -118,9 +122,10 @@ class CorpusLines:
     def starting(self, prefix: str) -> list[tuple[str, int]]:
         """(id, line start) of the papers whose id starts with ``prefix``;
         only the paper whose id is ``prefix`` itself, if there is one."""
-        if self.body is None:
+        encoded = _encoded(prefix)
+        if self.body is None or encoded is None:
             return []
-        needle = b"\n" + orjson.dumps(prefix)[:-1]  # '"prefix' without the closing quote
+        needle = b"\n" + encoded[:-1]  # '"prefix' without the closing quote
         found: dict[str, int] = {}
         for at in self._scan(needle, self.body):
             pid = self.key_at(at + 1)
@@ -217,3 +222,11 @@ class CorpusLines:
         if len(parsed) != 1 or key not in parsed:
             raise _NotLineLayout
         return parsed[key]
+
+
+def _encoded(key: str) -> bytes | None:
+    """``key`` as the file spells it (None: text no id can hold, such as a lone surrogate)."""
+    try:
+        return orjson.dumps(key)
+    except orjson.JSONEncodeError:
+        return None
