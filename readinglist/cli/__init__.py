@@ -53,7 +53,10 @@ class Context:
 
             # A new store takes the built-in papers unless the config says builtin_corpus = false.
             seed = (self.home / "corpus.json").exists() or self.config.get("builtin_corpus", True) is not False
-            self._store = Store.open(self.home, year=self.args.year, seed=seed)
+            # A command about a few papers (star ID, show ID) sets lazy_corpus: the
+            # papers are then looked up one by one, not all parsed (seconds at 100k).
+            lazy = getattr(self.args, "lazy_corpus", False)
+            self._store = Store.open(self.home, year=self.args.year, seed=seed, lazy=lazy)
         return self._store
 
     def library(self) -> Library:

@@ -42,14 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", help="paper id (a unique prefix is enough)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     add_common_options(p)
-    p.set_defaults(func=run_show)
+    p.set_defaults(func=run_show, lazy_corpus=True)
 
     for name, value in (("star", True), ("unstar", False)):
         p = sub.add_parser(name, help=f"{name} papers", description=f"{name.capitalize()} papers: ids, or every paper --query selects.")
         p.add_argument("ids", nargs="*", metavar="ID")
         _query_option(p)
         add_common_options(p)
-        p.set_defaults(func=run_star, star=value)
+        p.set_defaults(func=run_star, star=value, lazy_corpus=True)
 
     p = sub.add_parser(
         "status",
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("items", nargs="+", metavar="ID... STATUS")
     _query_option(p)
     add_common_options(p)
-    p.set_defaults(func=run_status)
+    p.set_defaults(func=run_status, lazy_corpus=True)
 
     p = sub.add_parser(
         "tag",
@@ -69,14 +69,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common_options(p)
     _query_option(p)
     p.add_argument("items", nargs=argparse.REMAINDER, metavar="ID... +TAG|-TAG")
-    p.set_defaults(func=run_tag)
+    p.set_defaults(func=run_tag, lazy_corpus=True)
 
     p = sub.add_parser("note", help="set a paper's note", description="Set the note of a paper: the text, `-` to read it from stdin, or --edit to open $EDITOR.")
     p.add_argument("id")
     p.add_argument("text", nargs="?", help="the note (empty string clears it)")
     p.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
     add_common_options(p)
-    p.set_defaults(func=run_note)
+    p.set_defaults(func=run_note, lazy_corpus=True)
 
 
 def _query_option(p: argparse.ArgumentParser) -> None:

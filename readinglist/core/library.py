@@ -62,7 +62,10 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             store.journal.label = label
         self._undo: list[str] = []  # journal groups this library made, newest last
         self._redo: list[str] = []
-        self._papers: list[Paper] = list(store.papers())
+        # A lazy store (the CLI's one-paper commands) has not parsed its
+        # papers: they are loaded on first need, and papers are looked up
+        # one at a time until then.
+        self._loaded: list[Paper] | None = None if store.lazy else list(store.papers())
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
@@ -85,6 +88,16 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return self.store.home
 
     @property
+    def _papers(self) -> list[Paper]:
+        if self._loaded is None:
+            self._loaded = list(self.store.papers())
+        return self._loaded
+
+    @_papers.setter
+    def _papers(self, papers: list[Paper]) -> None:
+        self._loaded = papers
+
+    @property
     def papers(self) -> Sequence[Paper]:
         """Every paper, in store order. Read-only: change papers through the verbs."""
         return self._papers
@@ -103,6 +116,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return self._positions.get(pid)
 
     def paper(self, pid: str) -> Paper | None:
+        if self._loaded is None:
+            return self.store.paper(pid)  # found in the file: the rest stays unparsed
         position = self.position(pid)
         return None if position is None else self._papers[position]
 
@@ -226,7 +241,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             self._similar.update_annotation(pid, annotation)
 
     def _known(self, pid: str) -> str:
-        if self.position(pid) is None:
+        if self.paper(pid) is None:
             from readinglist.core.errors import UnknownPaper
 
             raise UnknownPaper(f"no paper has id {pid!r}; `readinglist list` shows the ids")
@@ -332,14 +347,14 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         ``papers=False`` leaves the corpus alone (our own resolve run is writing it).
         """
         changes = Changes()
-        if papers and self.store.corpus_changed_on_disk():
+        if papers and self._loaded is not None and self.store.corpus_changed_on_disk():
             changes |= self.reload_papers(None)
         if self.store.annotations_changed_on_disk():
             fresh = self.store.annotations()
             for pid in set(fresh) | set(self._annotations):
                 annotation = fresh.get(pid, DEFAULT_ANNOTATION)
                 if self._annotations.get(pid, DEFAULT_ANNOTATION) != annotation:
-                    if self.position(pid) is not None:
+                    if self._loaded is None or self.position(pid) is not None:
                         self._took(pid, annotation)
                     else:
                         self._annotations[pid] = annotation

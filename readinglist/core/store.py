@@ -17,9 +17,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 from tinydb.table import Document, Table
@@ -37,7 +36,10 @@ from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
 from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
-from readinglist.core.parse import ParseError, Problem
+
+if TYPE_CHECKING:
+    from readinglist.core.lookup import CorpusLines
+    from readinglist.core.parse import Problem
 
 SCHEMA_VERSION = 2
 CORPUS_FILE = "corpus.json"
@@ -95,6 +97,8 @@ class FileReport:
 
 def bundled_listings() -> list[Path]:
     """The built-in corpus shipped as package data."""
+    from importlib import resources  # imported here: a command on one paper never needs it
+
     root = resources.files("readinglist") / "data" / "seeds"
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
 
@@ -121,6 +125,12 @@ class Store(AnnotationsMixin, CurationMixin):
         self._papers: list[Paper] = []
         self._positions: dict[str, int] = {}
         self._papers_stamp: object = object()
+        # Opened lazily (the CLI's one-paper commands): papers are looked up a
+        # record at a time (core/lookup.py) until something needs them all.
+        self.lazy = False
+        self._lines_stamp: tuple[int, int, int] | None = None
+        self._found: dict[str, Paper | None] = {}  # looked up in the file of _lines_stamp
+        self._offsets: dict[str, int] = {}  # where resolve_id saw an id's line in that file
         self._annotations: dict[str, Annotation] = {}
         self._annotations_stamp: object = object()
         self._checked = CheckedStamp(self.home / CHECKED_FILE)
@@ -139,11 +149,18 @@ class Store(AnnotationsMixin, CurationMixin):
         lock_timeout: float = 5.0,
         backup: bool = True,
         rebuild_corpus: bool = False,
+        lazy: bool = False,
     ) -> Store:
         """Open (creating if needed) the store in ``home``.
 
         A new store gets the built-in corpus. Both files are read and checked
         here, so a corrupt file is reported before anything else happens.
+
+        ``lazy`` (a command about a few papers) leaves the papers unparsed:
+        only the corpus's layout and schema record are checked here, each
+        paper when it is looked up, and all of them when something needs
+        them all (``papers()``). A corpus not laid out a record a line is
+        still read whole here.
         """
         home = Path(home).expanduser()
         if home.exists() and not home.is_dir():
@@ -170,7 +187,8 @@ class Store(AnnotationsMixin, CurationMixin):
             store._settle_journal()  # a change whose writer was killed before writing it never happened
         if new and seed:
             store.import_files(bundled_listings(), year=year, journal=False)
-        store._current_papers()  # a corrupt corpus is reported now, before anything else
+        if not (lazy and store._laid_out()):
+            store._current_papers()  # a corrupt corpus is reported now, before anything else
         if backup:
             store.backup_annotations()
         return store
@@ -227,7 +245,7 @@ class Store(AnnotationsMixin, CurationMixin):
 
     def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
-        if stamp is None and self._papers:
+        if stamp is None and (self._papers or self.lazy):
             raise StoreError(
                 f"{self.corpus_path} vanished while readinglist was using it; nothing was written: "
                 "put it back, or run `readinglist doctor`"
@@ -274,6 +292,10 @@ class Store(AnnotationsMixin, CurationMixin):
         return papers
 
     def paper(self, pid: str) -> Paper | None:
+        if self._looking_up():
+            found = self._look_up(pid)
+            if found is not _WHOLE:
+                return found  # type: ignore[return-value]
         self._current_papers()
         position = self._positions.get(pid)
         return None if position is None else self._papers[position]
@@ -281,16 +303,88 @@ class Store(AnnotationsMixin, CurationMixin):
     def resolve_id(self, text: str) -> str:
         """A full id, or a prefix of exactly one id (as git does with hashes)."""
         key = text.strip().lower()
-        self._current_papers()
-        if key in self._positions:
+        matches = self._look_up_prefix(key) if self._looking_up() else None
+        if matches is None:
+            self._current_papers()
+            if key in self._positions:
+                return key
+            matches = [pid for pid in self._positions if pid.startswith(key)] if len(key) >= 3 else []
+        elif key in matches:
             return key
-        if len(key) >= 3:
-            matches = [pid for pid in self._positions if pid.startswith(key)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise UnknownPaper(f"id {text!r} is ambiguous: it starts {len(matches)} paper ids; type more of it")
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise UnknownPaper(f"id {text!r} is ambiguous: it starts {len(matches)} paper ids; type more of it")
         raise UnknownPaper(f"no paper has id {text!r}; `readinglist list` shows the ids")
+
+    # --- looking papers up without loading them all (lazy stores) -------
+
+    def _laid_out(self) -> bool:
+        """The cheap check of a lazy open: is the corpus laid out a record a line?"""
+        lines = self._open_lines()
+        if lines is None:
+            return False
+        lines.close()
+        self.lazy = True
+        return True
+
+    def _looking_up(self) -> bool:
+        """Lazy, and the papers loaded (if ever) are not those of the file now."""
+        return self.lazy and self._papers_stamp != self._corpus_storage.stamp()
+
+    def _open_lines(self) -> CorpusLines | None:
+        from readinglist.core.lookup import CorpusLines
+
+        try:
+            lines = CorpusLines.open(self.corpus_path)
+        except FileNotFoundError:
+            return None  # the full read says what is wrong
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read {self.corpus_path}: {exc.strerror or exc}; fix its permissions, it was left untouched"
+            ) from None
+        if lines is not None and lines.stamp != self._lines_stamp:
+            self._lines_stamp, self._found, self._offsets = lines.stamp, {}, {}
+        return lines
+
+    def _look_up(self, pid: str) -> Paper | None | object:
+        """The paper, None if no paper has that id, _WHOLE if the file must be read whole."""
+        stamp = self._corpus_storage.stamp()
+        if stamp is not None and stamp == self._lines_stamp and pid in self._found:
+            return self._found[pid]
+        lines = self._open_lines()
+        if lines is None:
+            return _WHOLE
+        with lines:
+            if pid in self._found:
+                return self._found[pid]
+            try:
+                at = self._offsets.get(pid)
+                if at is None:
+                    at = lines.find(pid)
+                record = None if at is None else lines.record_at(at, pid)
+            except _NotLineLayout:
+                return _WHOLE
+        paper = None if at is None else _paper(self.corpus_path, pid, record)
+        self._found[pid] = paper
+        return paper
+
+    def _look_up_prefix(self, key: str) -> list[str] | None:
+        """The ids ``key`` may mean (only ``key`` if it is one); None: read the file whole."""
+        lines = self._open_lines()
+        if lines is None:
+            return None
+        with lines:
+            try:
+                if len(key) < 3:
+                    at = lines.find(key)
+                    hits = [] if at is None else [(key, at)]
+                else:
+                    hits = lines.starting(key)
+            except _NotLineLayout:
+                return None
+        self._offsets.update(hits)
+        return [pid for pid, _ in hits]
 
     def add_papers(
         self, papers: Iterable[Paper], *, outcomes: list[tuple[str, str, Paper, bool]] | None = None, revive: bool = False
@@ -363,7 +457,7 @@ class Store(AnnotationsMixin, CurationMixin):
         ``provenance`` in a change is merged field by field, not replaced.
         """
         # What the caller read (before this refresh): a field changed on disk since is not overwritten.
-        seen = {pid: self._papers[self._positions[pid]].to_dict() for pid in changes if pid in self._positions}
+        seen = {pid: paper.to_dict() for pid in changes if (paper := self._seen(pid)) is not None}
         self._current_papers()
         unknown = [pid for pid in changes if pid not in self._positions]
         if unknown:
@@ -376,12 +470,18 @@ class Store(AnnotationsMixin, CurationMixin):
         with self.lock:
             self._papers_table.apply(updater)
 
+    def _seen(self, pid: str) -> Paper | None:
+        """The paper as this store last read it (loaded or looked up), without reading again."""
+        position = self._positions.get(pid)
+        return self._papers[position] if position is not None else self._found.get(pid)
+
     def import_files(self, paths: Iterable[Path], *, year: int | None = None, journal: bool = True) -> list[FileReport]:
         """Read listings, .bib, CSL-JSON and arXiv metadata files and add their
         papers. A bad file gets its own error in its report; the others still load.
         Each file's new papers are one journal entry (not the built-in corpus
         a new store starts with: ``journal=False``)."""
         from readinglist.core.importers.detect import read_file
+        from readinglist.core.parse import ParseError
 
         reports: list[FileReport] = []
         for path in paths:
@@ -402,6 +502,9 @@ class Store(AnnotationsMixin, CurationMixin):
             if tally.new_tags:
                 self._tag_new_papers(tally.new_tags)
         return reports
+
+
+_WHOLE = object()  # a look-up's answer: the file is not laid out a record a line after all
 
 
 def _paper(path: Path, key: str, record: Any) -> Paper:
