@@ -18,14 +18,14 @@ from readinglist.core.fileio import atomic_write_text
 
 def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
     if task == "corpus":
-        from readinglist.bench.corpus import write_listing
+        from readinglist.bench.corpus import write_listings
 
-        size = write_listing(Path(params["listing"]), params["n"], params["seed"])
-        return {"listing_mb": size / 1e6}
+        paths = write_listings(Path(params["listing"]), params["n"], params["seed"])
+        return {"listing_mb": sum(p.stat().st_size for p in paths) / 1e6, "listings": [str(p) for p in paths]}
     if task == "import":
         from readinglist.bench.session import run_import
 
-        return run_import(Path(params["listing"]), Path(params["home"]))
+        return run_import([Path(p) for p in params["listings"]], Path(params["home"]))
     if task == "cli":
         from readinglist.bench.cli import run_cli
 

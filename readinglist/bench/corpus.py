@@ -61,9 +61,22 @@ def listing_entry(paper: Paper) -> str:
     return f"{_category_code(paper.category)}{_date(paper)}{flag}\n{head}\n{_abstract(paper)}\n"
 
 
+PART = 100_000  # papers a listing file holds: 300k in one file would pass import's 256 MB cap
+
+
 def write_listing(path: Path, n: int, seed: int = 0) -> int:
     """Write ``n`` synthetic papers to ``path``; returns the file size in bytes."""
-    text = "".join(listing_entry(paper) for paper in synthetic_papers(n, seed))
-    data = text.encode("utf-8")
-    atomic_write_bytes(path, data)
-    return len(data)
+    return sum(path.stat().st_size for path in write_listings(path, n, seed))
+
+
+def write_listings(path: Path, n: int, seed: int = 0) -> list[Path]:
+    """Write ``n`` synthetic papers to ``path``, or above ``PART`` papers to
+    ``path``'s stem + ``-1``, ``-2``...: as a user imports a big corpus, in parts."""
+    papers = iter(synthetic_papers(n, seed))
+    parts = max(1, -(-n // PART))
+    paths = [path] if parts == 1 else [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, parts + 1)]
+    for index, part in enumerate(paths):
+        count = min(PART, n - index * PART)
+        text = "".join(listing_entry(next(papers)) for _ in range(count))
+        atomic_write_bytes(part, text.encode("utf-8"))
+    return paths

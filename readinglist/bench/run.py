@@ -91,9 +91,9 @@ def measure_size(run: Runner, n: int, seed: int, baseline: bool, quick: bool) ->
     folder = run.workdir / f"papers-{n}"
     folder.mkdir(parents=True, exist_ok=True)
     listing = folder / "listing.txt"
-    run("corpus", f"writing {n:,} synthetic papers", listing=str(listing), n=n, seed=seed)
+    listings = run("corpus", f"writing {n:,} synthetic papers", listing=str(listing), n=n, seed=seed)["listings"]
     home = folder / "store"
-    figures = run("import", f"import of {n:,} papers", listing=str(listing), home=str(home))
+    figures = run("import", f"import of {n:,} papers", listings=listings, home=str(home))
     progress(f"  {n:>7,} papers: import {figures['import_s']:.2f} s")
     figures |= run("cli", f"command line on {n:,} papers", home=str(home))
     progress(f"  {n:>7,} papers: star {figures['cli_star_s']:.2f} s, list --query {figures['cli_list_s']:.2f} s")

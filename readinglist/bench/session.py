@@ -24,23 +24,23 @@ def store_mb(home: Path) -> float:
     return sum((home / name).stat().st_size for name in (CORPUS_FILE, ANNOTATIONS_FILE) if (home / name).exists()) / 1e6
 
 
-def run_import(listing: Path, home: Path) -> dict[str, Any]:
-    """Import ``listing`` into a fresh store: parser, merge, one atomic write."""
+def run_import(listings: list[Path], home: Path) -> dict[str, Any]:
+    """Import ``listings`` into a fresh store: parser, merge, one atomic write each."""
     from readinglist.core.store import Store
 
     shutil.rmtree(home, ignore_errors=True)
     start = time.perf_counter()
     store = Store.open(home, seed=False)
-    reports = store.import_files([listing])
+    reports = store.import_files(listings)
     elapsed = time.perf_counter() - start
-    report = reports[0]
-    if report.error:
-        raise RuntimeError(f"import failed: {report.error}")
+    failed = [report for report in reports if report.error]
+    if failed:
+        raise RuntimeError(f"import failed: {failed[0].path}: {failed[0].error}")
     return {
         "import_s": elapsed,
         "store_mb": store_mb(home),
         "papers": len(store.papers()),
-        "import_problems": len(report.problems),
+        "import_problems": sum(len(report.problems) for report in reports),
         "import_rss_mb": rss_mb(),
     }
 
