@@ -19,7 +19,9 @@ import orjson
 from tinydb import Storage
 
 from readinglist.core.errors import StoreError
-from readinglist.core.fileio import atomic_write_bytes
+from readinglist.core.fileio import atomic_write_bytes, atomic_write_chunks
+
+CHUNK_BYTES = 1 << 20  # what the corpus is written in: big enough for few system calls
 
 
 class AtomicJSONStorage(Storage):
@@ -77,16 +79,37 @@ class AtomicJSONStorage(Storage):
     def _serialise(self, data: dict[str, Any]) -> bytes:
         if not self._line_per_record:
             return orjson.dumps(data, option=self._options)
-        # Still one JSON object that any JSON reader (TinyDB's own storage
-        # included) reads, laid out one record a line so iter_table() can
-        # stream it: 100k papers then load without the ~800 MB peak of
-        # parsing 180 MB in one piece.
+        return b"".join(self._lines(data))
+
+    def _lines(self, data: dict[str, Any]) -> Iterator[bytes]:
+        """The one-record-a-line layout, in pieces of about ``CHUNK_BYTES``.
+
+        Still one JSON object that any JSON reader (TinyDB's own storage
+        included) reads, laid out one record a line so iter_table() can
+        stream it: 100k papers then load without the ~800 MB peak of
+        parsing 180 MB in one piece. Made piece by piece, so writing it never
+        holds the whole file either (nor 100k small encodings at once: each
+        costs orjson a few KiB of heap until it is freed).
+        """
         dumps = orjson.dumps
-        tables = [
-            dumps(name) + b":{\n" + b",\n".join(dumps(key) + b":" + dumps(doc) for key, doc in docs.items()) + b"\n}"
-            for name, docs in data.items()
-        ]
-        return b"{" + b",\n".join(tables) + b"}\n"
+        out = bytearray(b"{")
+        for t, (name, docs) in enumerate(data.items()):
+            if t:
+                out += b",\n"
+            out += dumps(name)
+            out += b":{\n"
+            for i, (key, doc) in enumerate(docs.items()):
+                if i:
+                    out += b",\n"
+                out += dumps(key)
+                out += b":"
+                out += dumps(doc)
+                if len(out) >= CHUNK_BYTES:
+                    yield bytes(out)
+                    out.clear()
+            out += b"\n}"
+        out += b"}\n"
+        yield bytes(out)
 
     def iter_table(self, name: str) -> Iterator[tuple[str, Any]] | None:
         """The records of table ``name``, parsed one line at a time.
@@ -137,7 +160,10 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         try:
-            atomic_write_bytes(self.path, self._serialise(data))
+            if self._line_per_record:
+                atomic_write_chunks(self.path, self._lines(data))
+            else:
+                atomic_write_bytes(self.path, self._serialise(data))
         except OSError as exc:
             # TinyDB changed the cached dict in place before calling us.
             self._cache, self._stamp = None, None
