@@ -113,7 +113,9 @@ def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = N
     except OSError as exc:
         raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
     try:
-        return parse_text(decode(raw, str(path)), name, year=year, today=today)
+        lines = decoded_lines(raw, str(path))
+        del raw  # the lines hold the text now: the file's bytes need not stay for the parse
+        return parse_lines(lines, name, year=year, today=today)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
 
@@ -129,8 +131,49 @@ def decode(raw: bytes, listing: str) -> str:
     return text
 
 
+def decoded_lines(raw: bytes, listing: str) -> list[str]:
+    """``decode(raw)`` split into lines (``\\r\\n``, ``\\r`` or ``\\n``), each
+    cleaned and stripped as :func:`parse_text` does, without ever holding the
+    decoded text whole: a 150 MB listing with one non-Latin-1 name would be
+    300 MB of text beside the bytes and the lines.
+    """
+    if b"\x00" in raw:
+        decode(raw, listing)  # raises: a binary file
+    lines: list[str] = []
+    append = lines.append
+    codec = "utf-8-sig"  # a byte-order mark is dropped at the start of the file only
+    start, size = 0, len(raw)
+    try:
+        while start <= size:
+            end = raw.find(b"\n", start)
+            if end < 0:
+                end = size
+                piece = raw[start:]
+            else:
+                piece = raw[start:end]
+                if piece.endswith(b"\r"):
+                    piece = piece[:-1]  # \r\n is one line break
+            start = end + 1
+            if b"\r" in piece:  # a lone \r is a line break too
+                for part in piece.split(b"\r"):
+                    append(clean_text(part.decode(codec)).strip())
+                    codec = "utf-8"
+            else:
+                append(clean_text(piece.decode(codec)).strip())
+                codec = "utf-8"
+    except UnicodeDecodeError:
+        decode(raw, listing)  # raises, naming the offset in the whole file
+        raise
+    return lines
+
+
 def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
     lines = [clean_text(line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return parse_lines(lines, listing, year=year, today=today)
+
+
+def parse_lines(lines: list[str], listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
+    """Parse a listing's lines, already cleaned and stripped (see :func:`parse_text`)."""
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_CHARS:
             raise ParseError(
@@ -326,6 +369,8 @@ def _entry_date(match: re.Match[str], year: int | None, today: dt.date) -> tuple
 
 _PARTICLES = {"van", "von", "de", "der", "den", "di", "da", "du", "la", "le", "del", "dos", "das", "ter", "bin", "al", "el"}
 _ET_AL = re.compile(r"\s*,?\s*et al\.?$")
+# \S is str.isspace()'s complement; [A-Z] are the only ASCII upper-case letters.
+_SPLIT_CANDIDATE = re.compile(r"(?<=\S)[A-Z\x80-\U0010ffff]")
 
 
 def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
@@ -342,8 +387,11 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
         affiliations = [a.strip() for a in aff.split(",") if a.strip()]
     if len(line) > MAX_SPLIT_CHARS:
         return line.strip(), [], False, affiliations  # each try below is O(n): stay linear
-    for pos in range(1, len(line)):
-        if not line[pos].isupper() or line[pos - 1].isspace():
+    # Candidates: an upper-case letter after a non-space. The regex finds the
+    # ASCII ones (and every non-ASCII letter, checked with isupper()) in C.
+    for match in _SPLIT_CANDIDATE.finditer(line):
+        pos = match.start()
+        if line[pos] > "\x7f" and not line[pos].isupper():
             continue
         parsed = _parse_author_list(line[pos:])
         if parsed is not None:
@@ -356,9 +404,10 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
 def _parse_author_list(text: str) -> tuple[list[str], bool] | None:
     # Most candidate split points fail on the first name: check it first.
     head = text.split(",", 1)[0]
-    if not _is_strict_name(_ET_AL.sub("", head) if "," not in text else head):
+    et_al = "et al" in text  # the regex's literal: most lines have none, and the regex scans the whole text
+    if not _is_strict_name(_ET_AL.sub("", head) if et_al and "," not in text else head):
         return None
-    truncated = bool(_ET_AL.search(text))
+    truncated = et_al and bool(_ET_AL.search(text))
     if truncated:
         text = _ET_AL.sub("", text)
     names = [n.strip() for n in text.split(",")]

@@ -38,8 +38,11 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     """
     if not text:
         return ""
-    if text.isascii() and text.isprintable():
-        return text  # nothing to strip: the common case, skip the regexes
+    if text.isprintable():
+        # Nothing to strip: the common case, skip the regexes. Every character
+        # removed or replaced below (controls, ESC, bidi marks, tab, newline)
+        # is non-printable, so a printable text is returned as it is.
+        return text
     text = _ESCAPE_SEQ.sub("", text)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -60,8 +63,14 @@ def fold(text: str) -> str:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+# What _NON_WORD.sub(" ", ...) does to lower-case ASCII: all but [a-z0-9] to spaces.
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()})
+
+
 def normalize_title(title: str) -> str:
     """Casefold, strip accents, punctuation to spaces, collapse whitespace."""
+    if title.isascii():
+        return " ".join(title.lower().translate(_ASCII_NON_WORD).split())
     return " ".join(_NON_WORD.sub(" ", fold(title)).split())
 
 
