@@ -113,6 +113,12 @@ def paper_from_record(record: dict[str, Any], listing: str, line: int) -> Paper 
 def _unwrap(text: object) -> str:
     value = text if isinstance(text, str) else str(text or "")
     if "\n" in value or "  " in value or value[:1].isspace() or value[-1:].isspace():
+        # arXiv wraps with bare newlines: when that is all, replacing them is
+        # the same as splitting into ~150 words and joining (and faster).
+        # Any other whitespace is non-printable, so it takes the long way.
+        joined = value.strip().replace("\n", " ")
+        if "  " not in joined and joined.isprintable():
+            return joined
         return " ".join(value.split())
     return value
 
