@@ -135,36 +135,38 @@ def decoded_lines(raw: bytes, listing: str) -> list[str]:
     """``decode(raw)`` split into lines (``\\r\\n``, ``\\r`` or ``\\n``), each
     cleaned and stripped as :func:`parse_text` does, without ever holding the
     decoded text whole: a 150 MB listing with one non-Latin-1 name would be
-    300 MB of text beside the bytes and the lines.
+    300 MB of text beside the bytes and the lines. It is decoded a block of
+    whole lines at a time (a cut after ``\\n`` never splits a character).
     """
     if b"\x00" in raw:
         decode(raw, listing)  # raises: a binary file
     lines: list[str] = []
-    append = lines.append
     codec = "utf-8-sig"  # a byte-order mark is dropped at the start of the file only
     start, size = 0, len(raw)
     try:
-        while start <= size:
-            end = raw.find(b"\n", start)
-            if end < 0:
-                end = size
-                piece = raw[start:]
+        while True:
+            end = raw.find(b"\n", min(start + _DECODE_BLOCK, size))
+            end = size if end < 0 else end + 1
+            text = raw[start:end].decode(codec)
+            codec = "utf-8"
+            if "\r" in text:  # \r\n and a lone \r are line breaks too
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            block = text.split("\n")
+            if end < size:
+                block.pop()  # the empty text after the block's last \n: the next block starts there
+            if text.replace("\n", "").isprintable():
+                lines.extend([line.strip() for line in block])  # clean_text() would return each as it is
             else:
-                piece = raw[start:end]
-                if piece.endswith(b"\r"):
-                    piece = piece[:-1]  # \r\n is one line break
-            start = end + 1
-            if b"\r" in piece:  # a lone \r is a line break too
-                for part in piece.split(b"\r"):
-                    append(clean_text(part.decode(codec)).strip())
-                    codec = "utf-8"
-            else:
-                append(clean_text(piece.decode(codec)).strip())
-                codec = "utf-8"
+                lines.extend([clean_text(line).strip() for line in block])
+            if end >= size:
+                return lines
+            start = end
     except UnicodeDecodeError:
         decode(raw, listing)  # raises, naming the offset in the whole file
         raise
-    return lines
+
+
+_DECODE_BLOCK = 1 << 20
 
 
 def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
@@ -296,6 +298,7 @@ def _paper(title: str, abstract: str, listing: str, line: int, **fields) -> Pape
 
 def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date) -> None:
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
+    dates: dict[tuple[str, ...], tuple[str | None, bool]] = {}  # a listing has a few hundred distinct days
     i = 0
     while i < len(numbered) and not _META_LINE.match(numbered[i][1]):
         result.problems.append(Problem(result.listing, numbered[i][0], "line before the first entry: ignored"))
@@ -327,7 +330,11 @@ def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, 
         if category is None:
             category = code
             result.problems.append(Problem(result.listing, meta_number, f"unknown category code {code!r}: kept as is"))
-        date, inferred = _entry_date(match, year, today)
+        date_key = match.group("mon", "day", "year")
+        dated = dates.get(date_key)
+        if dated is None:
+            dated = dates[date_key] = _entry_date(match, year, today)
+        date, inferred = dated
         if date is None:
             result.problems.append(Problem(result.listing, meta_number, f"invalid date in {meta_line!r}: left empty"))
         has_code = bool(match["code_flag"])

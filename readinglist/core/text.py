@@ -6,6 +6,7 @@ markup or terminal instructions.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import unicodedata
@@ -80,6 +81,7 @@ def words(text: str) -> list[str]:
 
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, no i l o u
+_TO_ID_ALPHABET = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ID_ALPHABET.encode("ascii"))
 
 
 def paper_id(title: str) -> str:
@@ -89,12 +91,9 @@ def paper_id(title: str) -> str:
     finds later, so annotations stay attached across re-imports.
     """
     digest = hashlib.blake2b(normalize_title(title).encode("utf-8"), digest_size=8).digest()
-    number = int.from_bytes(digest, "big") >> (64 - 45)
-    chars = []
-    for _ in range(9):
-        chars.append(_ID_ALPHABET[number & 31])
-        number >>= 5
-    return "".join(reversed(chars))
+    # The top 45 bits of the digest, five at a time: what base32's first nine
+    # characters are, in another alphabet.
+    return base64.b32encode(digest)[:9].translate(_TO_ID_ALPHABET).decode("ascii")
 
 
 SAFE_SCHEMES = ("http", "https")
