@@ -52,6 +52,7 @@ _MONTH_RE = "|".join(_MONTHS)
 _META_LINE = re.compile(
     rf"^(?P<code>[A-Z]{{2,4}}?)(?P<mon>{_MONTH_RE}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?(?P<code_flag>Code)?$"
 )
+_META_LINE_MAX = 4 + len("Sep 30, 2024") + len("Code")
 _DATE_LINE = re.compile(rf"^(?:{_MONTH_RE}) \d{{1,2}}(?:, \d{{4}})?$")
 _KNOWN_HEADERS = {
     "new",
@@ -147,17 +148,20 @@ def decoded_lines(raw: bytes, listing: str) -> list[str]:
         while True:
             end = raw.find(b"\n", min(start + _DECODE_BLOCK, size))
             end = size if end < 0 else end + 1
-            text = raw[start:end].decode(codec)
+            piece = raw[start:end]
+            text = piece.decode(codec)
             codec = "utf-8"
             if "\r" in text:  # \r\n and a lone \r are line breaks too
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             block = text.split("\n")
             if end < size:
                 block.pop()  # the empty text after the block's last \n: the next block starts there
-            if text.replace("\n", "").isprintable():
-                lines.extend([line.strip() for line in block])  # clean_text() would return each as it is
+            if piece.translate(None, _PRINTABLE_ASCII).translate(None, _NON_ASCII):
+                lines.extend([clean_text(line).strip() for line in block])  # ASCII controls (or \r) somewhere
             else:
-                lines.extend([clean_text(line).strip() for line in block])
+                # No ASCII control characters: an ASCII line is printable, and
+                # clean_text() would return it as it is.
+                lines.extend([line.strip() if line.isascii() else clean_text(line).strip() for line in block])
             if end >= size:
                 return lines
             start = end
@@ -167,6 +171,8 @@ def decoded_lines(raw: bytes, listing: str) -> list[str]:
 
 
 _DECODE_BLOCK = 1 << 20
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+_NON_ASCII = bytes(range(0x80, 0x100))
 
 
 def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
@@ -299,20 +305,18 @@ def _paper(title: str, abstract: str, listing: str, line: int, **fields) -> Pape
 def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date) -> None:
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
     dates: dict[tuple[str, ...], tuple[str | None, bool]] = {}  # a listing has a few hundred distinct days
-    i = 0
-    while i < len(numbered) and not _META_LINE.match(numbered[i][1]):
-        result.problems.append(Problem(result.listing, numbered[i][0], "line before the first entry: ignored"))
-        i += 1
-    while i < len(numbered):
+    # Where the entries start: each line is matched once (a metadata line
+    # is at most 20 characters: "CVSep 30, 2024Code"; longer ones are not tried).
+    match_meta = _META_LINE.match
+    starts = [k for k, (_, line) in enumerate(numbered) if len(line) <= _META_LINE_MAX and match_meta(line)]
+    for number, _ in numbered[: starts[0] if starts else len(numbered)]:
+        result.problems.append(Problem(result.listing, number, "line before the first entry: ignored"))
+    starts.append(len(numbered))
+    for i, j in zip(starts, starts[1:]):
         meta_number, meta_line = numbered[i]
-        match = _META_LINE.match(meta_line)
+        match = match_meta(meta_line)
         assert match is not None
-        j = i + 1
-        body: list[tuple[int, str]] = []
-        while j < len(numbered) and not _META_LINE.match(numbered[j][1]):
-            body.append(numbered[j])
-            j += 1
-        i = j
+        body = numbered[i + 1 : j]
         if not body:
             result.problems.append(Problem(result.listing, meta_number, "entry with no title line: skipped"))
             continue
@@ -420,8 +424,15 @@ def _parse_author_list(text: str) -> tuple[list[str], bool] | None:
     names = [n.strip() for n in text.split(",")]
     if not names or not all(names):
         return None
-    if not all(_is_loose_name(n) for n in names[1:]):
-        return None
+    if len(names) > 1:
+        # The other names are loosely checked: at most six words, a capital
+        # first, no digit or colon. The regex runs once over them all (what
+        # follows the first comma is those names, commas and spaces).
+        if _NOT_IN_NAMES.search(text, text.index(",") + 1):
+            return None
+        for name in names[1:]:
+            if name.count(" ") > 5 or not name[0].isupper():
+                return None
     return names, truncated
 
 
@@ -452,6 +463,3 @@ def _is_name_token(token: str) -> bool:
 
 _NOT_IN_NAMES = re.compile(r"[:\d]")
 
-
-def _is_loose_name(name: str) -> bool:
-    return name.count(" ") <= 5 and name[0].isupper() and not _NOT_IN_NAMES.search(name)
