@@ -93,3 +93,20 @@ def test_atomic_write_chunks_removes_its_temp_file_when_the_pieces_fail(tmp_path
     assert leftover_temp_files(tmp_path) == []
     atomic_write_chunks(target, iter([b"a", b"", b"bc"]))
     assert target.read_bytes() == b"abc"
+
+
+def test_the_corpus_is_read_line_by_line_and_whole_when_not_so_laid_out(tmp_path: Path) -> None:
+    data = {"_meta": {"schema": {"version": 2}}, "papers": {"a": {"t": "x,\n}"}, "b": {"t": "y"}}, "trash": {}}
+    path = tmp_path / "corpus.json"
+    path.write_bytes(one_piece(data))
+    assert storage.AtomicJSONStorage(path, line_per_record=True)._read_by_line() == data
+    assert storage.AtomicJSONStorage(path, line_per_record=True).read() == data
+    # Hand-edited but valid JSON: read whole, the same data.
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    reader = storage.AtomicJSONStorage(path, line_per_record=True)
+    assert reader._read_by_line() is None and reader.read() == data
+    # Laid out by line but not JSON (a stray comma, a missing one): still reported as corrupt.
+    for broken in (b'{"papers":{\n"a":{},\n}}\n', b'{"papers":{\n"a":{}\n"b":{}\n}}\n', b'{"papers":{\n"a":{}\n}}\nmore'):
+        path.write_bytes(broken)
+        with pytest.raises(StoreError, match="corrupt"):
+            storage.AtomicJSONStorage(path, line_per_record=True).read()
