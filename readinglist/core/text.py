@@ -63,14 +63,18 @@ def fold(text: str) -> str:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-# What _NON_WORD.sub(" ", ...) does to lower-case ASCII: all but [a-z0-9] to spaces.
-_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()})
+# fold() then _NON_WORD.sub(" ", ...) on ASCII, as one bytes.translate:
+# A-Z to a-z, a-z and 0-9 kept, every other byte to a space.
+_ASCII_FOLD_WORDS = bytes(
+    c if chr(c).isascii() and (chr(c).islower() or chr(c).isdigit()) else c + 32 if chr(c).isascii() and chr(c).isupper() else 32
+    for c in range(256)
+)
 
 
 def normalize_title(title: str) -> str:
     """Casefold, strip accents, punctuation to spaces, collapse whitespace."""
     if title.isascii():
-        return " ".join(title.lower().translate(_ASCII_NON_WORD).split())
+        return b" ".join(title.encode("ascii").translate(_ASCII_FOLD_WORDS).split()).decode("ascii")
     return " ".join(_NON_WORD.sub(" ", fold(title)).split())
 
 
