@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
@@ -25,6 +26,22 @@ def atomic_write_bytes(
     ``owner`` (uid, gid) are set on the new file before the rename (an export
     keeps the file's own); without them it is private to the user (0600).
     """
+    atomic_write_chunks(path, (data,), mode=mode, owner=owner, make_dirs=make_dirs)
+
+
+def atomic_write_chunks(
+    path: Path,
+    chunks: Iterable[bytes],
+    *,
+    mode: int | None = None,
+    owner: tuple[int, int] | None = None,
+    make_dirs: bool = True,
+) -> None:
+    """:func:`atomic_write_bytes` for data made piece by piece (a large store
+    file is never held whole in memory). Whatever ``chunks`` raises part-way
+    (a bad record, a full disk) removes the temporary file: the target keeps
+    its old content.
+    """
     path = Path(path)
     directory = path.parent
     if make_dirs:
@@ -32,7 +49,8 @@ def atomic_write_bytes(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)

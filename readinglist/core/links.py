@@ -37,6 +37,8 @@ def clean_url(url: str) -> str:
 def _without_credentials(url: str) -> str:
     """``https://user:secret@host/x`` -> ``https://host/x``: a password in an
     abstract must not travel on into the store, exports and clipboards."""
+    if "@" not in url:
+        return url  # no credentials possible (and no need to split it)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -65,7 +67,12 @@ def classify_link(url: str, context: str = "") -> str:
 def links_by_kind(text: str) -> dict[str, list[str]]:
     """The links of ``text`` grouped by kind; kinds with no link are absent."""
     result: dict[str, list[str]] = {}
-    for match in _URL.finditer(text):
+    # A match holds "://" four or five characters in ("http://", "https://"):
+    # the case-blind regex scan starts there, or not at all (most abstracts).
+    first = text.find("://")
+    if first < 0:
+        return result
+    for match in _URL.finditer(text, max(0, first - 5)):
         url = clean_url(match.group(0))
         if not url or not is_safe_url(url):
             continue

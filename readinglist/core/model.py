@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from sys import intern
 from typing import Any
 
@@ -23,6 +24,9 @@ OPTIONAL_FIELDS = (
     "listed",
     "upvotes",
 )
+
+
+_optional_values = attrgetter(*OPTIONAL_FIELDS)  # all of them in one call: to_dict runs 100k times on import
 
 
 @dataclass(slots=True)
@@ -132,7 +136,7 @@ class Paper:
             "doi": self.doi,
             "pdf_url": self.pdf_url,
             "provenance": {k: dict(v) for k, v in self.provenance.items()},
-            **{name: getattr(self, name) for name in OPTIONAL_FIELDS if getattr(self, name) is not None},
+            **{name: value for name, value in zip(OPTIONAL_FIELDS, _optional_values(self)) if value is not None},
             **({"categories": list(self.categories)} if self.categories else {}),
         }
 

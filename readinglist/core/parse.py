@@ -52,6 +52,7 @@ _MONTH_RE = "|".join(_MONTHS)
 _META_LINE = re.compile(
     rf"^(?P<code>[A-Z]{{2,4}}?)(?P<mon>{_MONTH_RE}) (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?(?P<code_flag>Code)?$"
 )
+_META_LINE_MAX = 4 + len("Sep 30, 2024") + len("Code")
 _DATE_LINE = re.compile(rf"^(?:{_MONTH_RE}) \d{{1,2}}(?:, \d{{4}})?$")
 _KNOWN_HEADERS = {
     "new",
@@ -113,7 +114,9 @@ def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = N
     except OSError as exc:
         raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
     try:
-        return parse_text(decode(raw, str(path)), name, year=year, today=today)
+        lines = decoded_lines(raw, str(path))
+        del raw  # the lines hold the text now: the file's bytes need not stay for the parse
+        return parse_lines(lines, name, year=year, today=today)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
 
@@ -129,8 +132,56 @@ def decode(raw: bytes, listing: str) -> str:
     return text
 
 
+def decoded_lines(raw: bytes, listing: str) -> list[str]:
+    """``decode(raw)`` split into lines (``\\r\\n``, ``\\r`` or ``\\n``), each
+    cleaned and stripped as :func:`parse_text` does, without ever holding the
+    decoded text whole: a 150 MB listing with one non-Latin-1 name would be
+    300 MB of text beside the bytes and the lines. It is decoded a block of
+    whole lines at a time (a cut after ``\\n`` never splits a character).
+    """
+    if b"\x00" in raw:
+        decode(raw, listing)  # raises: a binary file
+    lines: list[str] = []
+    codec = "utf-8-sig"  # a byte-order mark is dropped at the start of the file only
+    start, size = 0, len(raw)
+    try:
+        while True:
+            end = raw.find(b"\n", min(start + _DECODE_BLOCK, size))
+            end = size if end < 0 else end + 1
+            piece = raw[start:end]
+            text = piece.decode(codec)
+            codec = "utf-8"
+            if "\r" in text:  # \r\n and a lone \r are line breaks too
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            block = text.split("\n")
+            if end < size:
+                block.pop()  # the empty text after the block's last \n: the next block starts there
+            if piece.translate(None, _PRINTABLE_ASCII).translate(None, _NON_ASCII):
+                lines.extend([clean_text(line).strip() for line in block])  # ASCII controls (or \r) somewhere
+            else:
+                # No ASCII control characters: an ASCII line is printable, and
+                # clean_text() would return it as it is.
+                lines.extend([line.strip() if line.isascii() else clean_text(line).strip() for line in block])
+            if end >= size:
+                return lines
+            start = end
+    except UnicodeDecodeError:
+        decode(raw, listing)  # raises, naming the offset in the whole file
+        raise
+
+
+_DECODE_BLOCK = 1 << 20
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+_NON_ASCII = bytes(range(0x80, 0x100))
+
+
 def parse_text(text: str, listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
     lines = [clean_text(line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return parse_lines(lines, listing, year=year, today=today)
+
+
+def parse_lines(lines: list[str], listing: str, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
+    """Parse a listing's lines, already cleaned and stripped (see :func:`parse_text`)."""
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_CHARS:
             raise ParseError(
@@ -253,20 +304,19 @@ def _paper(title: str, abstract: str, listing: str, line: int, **fields) -> Pape
 
 def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date) -> None:
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
-    i = 0
-    while i < len(numbered) and not _META_LINE.match(numbered[i][1]):
-        result.problems.append(Problem(result.listing, numbered[i][0], "line before the first entry: ignored"))
-        i += 1
-    while i < len(numbered):
+    dates: dict[tuple[str, ...], tuple[str | None, bool]] = {}  # a listing has a few hundred distinct days
+    # Where the entries start: each line is matched once (a metadata line
+    # is at most 20 characters: "CVSep 30, 2024Code"; longer ones are not tried).
+    match_meta = _META_LINE.match
+    starts = [k for k, (_, line) in enumerate(numbered) if len(line) <= _META_LINE_MAX and match_meta(line)]
+    for number, _ in numbered[: starts[0] if starts else len(numbered)]:
+        result.problems.append(Problem(result.listing, number, "line before the first entry: ignored"))
+    starts.append(len(numbered))
+    for i, j in zip(starts, starts[1:]):
         meta_number, meta_line = numbered[i]
-        match = _META_LINE.match(meta_line)
+        match = match_meta(meta_line)
         assert match is not None
-        j = i + 1
-        body: list[tuple[int, str]] = []
-        while j < len(numbered) and not _META_LINE.match(numbered[j][1]):
-            body.append(numbered[j])
-            j += 1
-        i = j
+        body = numbered[i + 1 : j]
         if not body:
             result.problems.append(Problem(result.listing, meta_number, "entry with no title line: skipped"))
             continue
@@ -284,7 +334,11 @@ def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, 
         if category is None:
             category = code
             result.problems.append(Problem(result.listing, meta_number, f"unknown category code {code!r}: kept as is"))
-        date, inferred = _entry_date(match, year, today)
+        date_key = match.group("mon", "day", "year")
+        dated = dates.get(date_key)
+        if dated is None:
+            dated = dates[date_key] = _entry_date(match, year, today)
+        date, inferred = dated
         if date is None:
             result.problems.append(Problem(result.listing, meta_number, f"invalid date in {meta_line!r}: left empty"))
         has_code = bool(match["code_flag"])
@@ -326,6 +380,8 @@ def _entry_date(match: re.Match[str], year: int | None, today: dt.date) -> tuple
 
 _PARTICLES = {"van", "von", "de", "der", "den", "di", "da", "du", "la", "le", "del", "dos", "das", "ter", "bin", "al", "el"}
 _ET_AL = re.compile(r"\s*,?\s*et al\.?$")
+# \S is str.isspace()'s complement; [A-Z] are the only ASCII upper-case letters.
+_SPLIT_CANDIDATE = re.compile(r"(?<=\S)[A-Z\x80-\U0010ffff]")
 
 
 def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
@@ -342,8 +398,11 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
         affiliations = [a.strip() for a in aff.split(",") if a.strip()]
     if len(line) > MAX_SPLIT_CHARS:
         return line.strip(), [], False, affiliations  # each try below is O(n): stay linear
-    for pos in range(1, len(line)):
-        if not line[pos].isupper() or line[pos - 1].isspace():
+    # Candidates: an upper-case letter after a non-space. The regex finds the
+    # ASCII ones (and every non-ASCII letter, checked with isupper()) in C.
+    for match in _SPLIT_CANDIDATE.finditer(line):
+        pos = match.start()
+        if line[pos] > "\x7f" and not line[pos].isupper():
             continue
         parsed = _parse_author_list(line[pos:])
         if parsed is not None:
@@ -356,16 +415,24 @@ def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
 def _parse_author_list(text: str) -> tuple[list[str], bool] | None:
     # Most candidate split points fail on the first name: check it first.
     head = text.split(",", 1)[0]
-    if not _is_strict_name(_ET_AL.sub("", head) if "," not in text else head):
+    et_al = "et al" in text  # the regex's literal: most lines have none, and the regex scans the whole text
+    if not _is_strict_name(_ET_AL.sub("", head) if et_al and "," not in text else head):
         return None
-    truncated = bool(_ET_AL.search(text))
+    truncated = et_al and bool(_ET_AL.search(text))
     if truncated:
         text = _ET_AL.sub("", text)
     names = [n.strip() for n in text.split(",")]
     if not names or not all(names):
         return None
-    if not all(_is_loose_name(n) for n in names[1:]):
-        return None
+    if len(names) > 1:
+        # The other names are loosely checked: at most six words, a capital
+        # first, no digit or colon. The regex runs once over them all (what
+        # follows the first comma is those names, commas and spaces).
+        if _NOT_IN_NAMES.search(text, text.index(",") + 1):
+            return None
+        for name in names[1:]:
+            if name.count(" ") > 5 or not name[0].isupper():
+                return None
     return names, truncated
 
 
@@ -396,6 +463,3 @@ def _is_name_token(token: str) -> bool:
 
 _NOT_IN_NAMES = re.compile(r"[:\d]")
 
-
-def _is_loose_name(name: str) -> bool:
-    return name.count(" ") <= 5 and name[0].isupper() and not _NOT_IN_NAMES.search(name)

@@ -35,7 +35,13 @@ class ImportResult:
 
 
 def one_line(text: object) -> str:
-    return " ".join(clean_text(str(text or "")).split())
+    value = str(text or "")
+    flat = value.replace("\n", " ")
+    if flat.isprintable():
+        # Wrapped text (an arXiv title): newlines are all clean_text() would
+        # change, to spaces, which the split below folds anyway.
+        return " ".join(flat.split())
+    return " ".join(clean_text(value).split())
 
 
 def safe_url(text: object) -> str | None:

@@ -1,0 +1,112 @@
+"""The corpus is written piece by piece: the same file, and still all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from readinglist.core import storage
+from readinglist.core.errors import StoreError
+from readinglist.core.fileio import atomic_write_chunks, leftover_temp_files
+from readinglist.core.store import Store
+
+
+def one_piece(data: dict[str, Any]) -> bytes:
+    """The layout as it was written before it came in pieces."""
+    dumps = orjson.dumps
+    tables = [
+        dumps(name) + b":{\n" + b",\n".join(dumps(key) + b":" + dumps(doc) for key, doc in docs.items()) + b"\n}"
+        for name, docs in data.items()
+    ]
+    return b"{" + b",\n".join(tables) + b"}\n"
+
+
+def test_a_corpus_written_in_many_pieces_reads_back_the_same(store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(storage, "CHUNK_BYTES", 100)  # every record ends a piece
+    before = {p.id: p.to_dict() for p in store.papers()}
+    listing = tmp_path / "more.txt"
+    listing.write_text("CVMar 3, 2024\nPieces Of A Store FileAda Lovelace, Alan Turing\nAn abstract.\n", encoding="utf-8")
+    [report] = store.import_files([listing])
+    assert report.new == 1
+    data = orjson.loads(store.corpus_path.read_bytes())
+    assert store.corpus_path.read_bytes() == one_piece(data)
+    assert set(data) == {"_meta", "papers"}
+    streamed = dict(storage.AtomicJSONStorage(store.corpus_path, line_per_record=True).iter_table("papers") or ())
+    assert streamed == data["papers"]
+    again = {p.id: p.to_dict() for p in Store.open(store.home).papers()}
+    assert {pid: again[pid] for pid in before} == before
+    assert len(again) == len(before) + 1
+
+
+def test_empty_tables_and_odd_keys_keep_the_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage, "CHUNK_BYTES", 1)
+    data = {"_meta": {"schema": {"version": 2}}, "papers": {'a"\n,}': {"t": "é\n}},"}, "b": {}}, "trash": {}}
+    target = storage.AtomicJSONStorage(tmp_path / "corpus.json", line_per_record=True)
+    target.write(data)
+    assert (tmp_path / "corpus.json").read_bytes() == one_piece(data)
+    assert orjson.loads((tmp_path / "corpus.json").read_bytes()) == data
+    assert dict(target.iter_table("papers") or ()) == data["papers"]
+
+
+def test_a_write_failing_half_way_leaves_the_old_corpus(store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(storage, "CHUNK_BYTES", 4096)
+    old = store.corpus_path.read_bytes()
+    real_lines = storage.AtomicJSONStorage._lines
+    written: list[int] = []
+
+    def disk_fills(self: storage.AtomicJSONStorage, data: dict[str, Any]) -> Iterator[bytes]:
+        for n, piece in enumerate(real_lines(self, data)):
+            if n == 3:
+                raise OSError(28, "No space left on device")
+            written.append(len(piece))
+            yield piece
+
+    monkeypatch.setattr(storage.AtomicJSONStorage, "_lines", disk_fills)
+    listing = tmp_path / "more.txt"
+    listing.write_text("CVMar 3, 2024\nA Paper That Is Never WrittenAda Lovelace, Alan Turing\nAn abstract.\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="No space left"):
+        store.import_files([listing])
+    assert len(written) == 3  # part of the new file was written before the failure
+    assert store.corpus_path.read_bytes() == old
+    assert leftover_temp_files(store.home) == []
+    monkeypatch.undo()
+    titles = {p.title for p in store.papers()}  # the store re-reads the file it kept
+    assert "A Paper That Is Never Written" not in titles and len(titles) > 400
+    assert Store.open(store.home).papers() == store.papers()
+
+
+def test_atomic_write_chunks_removes_its_temp_file_when_the_pieces_fail(tmp_path: Path) -> None:
+    target = tmp_path / "f.json"
+    target.write_bytes(b"old")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"new, part one"
+        raise ValueError("a record that cannot be encoded")
+
+    with pytest.raises(ValueError):
+        atomic_write_chunks(target, pieces())
+    assert target.read_bytes() == b"old"
+    assert leftover_temp_files(tmp_path) == []
+    atomic_write_chunks(target, iter([b"a", b"", b"bc"]))
+    assert target.read_bytes() == b"abc"
+
+
+def test_the_corpus_is_read_line_by_line_and_whole_when_not_so_laid_out(tmp_path: Path) -> None:
+    data = {"_meta": {"schema": {"version": 2}}, "papers": {"a": {"t": "x,\n}"}, "b": {"t": "y"}}, "trash": {}}
+    path = tmp_path / "corpus.json"
+    path.write_bytes(one_piece(data))
+    assert storage.AtomicJSONStorage(path, line_per_record=True)._read_by_line() == data
+    assert storage.AtomicJSONStorage(path, line_per_record=True).read() == data
+    # Hand-edited but valid JSON: read whole, the same data.
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    reader = storage.AtomicJSONStorage(path, line_per_record=True)
+    assert reader._read_by_line() is None and reader.read() == data
+    # Laid out by line but not JSON (a stray comma, a missing one): still reported as corrupt.
+    for broken in (b'{"papers":{\n"a":{},\n}}\n', b'{"papers":{\n"a":{}\n"b":{}\n}}\n', b'{"papers":{\n"a":{}\n}}\nmore'):
+        path.write_bytes(broken)
+        with pytest.raises(StoreError, match="corrupt"):
+            storage.AtomicJSONStorage(path, line_per_record=True).read()
