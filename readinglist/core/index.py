@@ -8,10 +8,11 @@ and ``update_paper``. Designed for 100k papers:
   (``index_order``).
 - Sets of papers are Python ints used as bitsets (``bitsets``): AND, OR and
   NOT over 100k papers take microseconds.
-- Text fields are folded once and searched through a word index per field
-  (``text_sets``, ``word_index``); ``index_text()`` builds the word indexes,
-  typically in a worker thread, and ``search()`` scans until then with the
-  same results.
+- Text fields are searched through a word index per field (``text_sets``,
+  ``word_index``), read from the index cache file (``index_cache``) by the
+  first search or ``index_text()``; without a usable file, ``index_text()``
+  builds the word indexes, typically in a worker thread, and writes the
+  file; ``search()`` scans the folded text until then with the same results.
 - Metadata and annotations keep their own sets (``paper_sets``,
   ``annotation_sets``). Sets only the caller knows (which papers are new,
   which have a PDF) and the similarity of papers are given by the caller.
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
 from operator import gt
+from typing import TYPE_CHECKING
 
 from readinglist.core.annotation_sets import AnnotationSets
 from readinglist.core.bitsets import bits_of_few, pack
@@ -34,6 +36,9 @@ from readinglist.core.paper_sets import PaperSets
 from readinglist.core.query import SORTS, Group, Query, QueryError, Term, parse_query
 from readinglist.core.text_sets import TEXT_FIELDS, TextSets
 from readinglist.core.word_index import AFTER_ALL, fold_fast, pattern
+
+if TYPE_CHECKING:
+    from readinglist.core.index_cache import IndexCache
 
 CALLER_FLAGS = ("new", "pdf")
 """Sets the caller gives with ``set_flag``: ``is:new`` and ``has:pdf``."""
@@ -65,7 +70,9 @@ class SearchIndex:
         annotations: Mapping[str, Annotation],
         *,
         clock: Callable[[], datetime] | None = None,
+        saved: IndexCache | None = None,
     ) -> None:
+        """``saved``: the index cache file of the corpus ``papers`` were read from (None: none)."""
         self._lock = threading.RLock()
         self._papers = list(papers)
         n = self._n = len(self._papers)
@@ -75,16 +82,18 @@ class SearchIndex:
         self._pos = sorted(range(n), key=dates.__getitem__, reverse=True)
         self._order = Ordering(self._pos, [dates[pos] for pos in self._pos])
         self._iid_by_id = {self._papers[pos].id: iid for iid, pos in enumerate(self._pos)}
-        id_order = sorted((fold_fast(paper_id), iid) for paper_id, iid in self._iid_by_id.items())
-        self._id_keys = [key for key, _ in id_order]
-        self._id_iids = [iid for _, iid in id_order]
-        self._metadata = PaperSets([self._papers[pos] for pos in self._pos])
+        # Built by the first search that needs them: a text query typed at
+        # launch does not wait for them.
+        self._ids: tuple[list[str], list[int]] | None = None
+        self._meta: PaperSets | None = None
         self._annotations = AnnotationSets(n)
         for paper_id, annotation in annotations.items():
             iid = self._iid_by_id.get(paper_id)
             if iid is not None:
                 self._annotations.set(iid, annotation)
-        self._text = TextSets(self._lock, self._paper_of, n)
+        if saved is not None:
+            saved = saved.for_papers([self._papers[pos].id for pos in self._pos])
+        self._text = TextSets(self._lock, self._paper_of, n, saved)
         self._flags = dict.fromkeys(CALLER_FLAGS, 0)
         self._similarity: Similarity | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -96,17 +105,42 @@ class SearchIndex:
         return self._papers[self._pos[iid]]
 
     @property
+    def _metadata(self) -> PaperSets:
+        with self._lock:
+            if self._meta is None:
+                self._meta = PaperSets([self._paper_of(iid) for iid in range(self._n)])
+            return self._meta
+
+    def _id_order(self) -> tuple[list[str], list[int]]:
+        """Folded ids, sorted, and their papers' numbers (for id: prefixes)."""
+        if self._ids is None:
+            order = sorted((fold_fast(paper_id), iid) for paper_id, iid in self._iid_by_id.items())
+            self._ids = [key for key, _ in order], [iid for _, iid in order]
+        return self._ids
+
+    @property
     def text_indexed(self) -> bool:
         """True once ``index_text`` has finished; searches are fastest then."""
         return self._text.indexed
 
     def index_text(self) -> None:
-        """Build the word index of every text field (seconds at 100k papers).
+        """Read the word index of every text field from the cache file, or build it (seconds at 100k papers).
 
         Meant for a worker thread: searches and updates keep working while it
-        runs, and updates made meanwhile are applied before it finishes.
+        runs, and updates made meanwhile are applied before it finishes. A
+        build writes the cache file (when the index was given one).
         """
         self._text.build_word_indexes()
+
+    def fold_text(self) -> None:
+        """Fold the text of every field (seconds at 100k papers; for a worker thread, after ``index_text``).
+
+        Searches do not need it: a phrase found through the word index is then
+        checked on the folded text instead of each candidate's own (at 100k
+        papers, ~0.3 s for a phrase of common words; the folded text costs
+        ~150 MB).
+        """
+        self._text.fold_all()
 
     # --- what the caller tells the index ----------------------------------------
 
@@ -127,7 +161,7 @@ class SearchIndex:
             if iid is None:
                 raise KeyError(f"paper {paper.id} is not in the index")
             self._papers[self._pos[iid]] = paper
-            for name in self._metadata.update(iid, paper):
+            for name in self._meta.update(iid, paper) if self._meta is not None else ():
                 self._order.forget(name)
             self._order.date_changed(iid, paper.date or "")
             if "title" in self._text.update(iid, paper):
@@ -162,8 +196,10 @@ class SearchIndex:
             query = parse_query(query)
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}: choose one of {', '.join(SORTS)}")
-        for field in _fields_needed(query, sort):
-            self._text.ensure(field)
+        for field in _fields_needed(query):
+            self._text.prepare(field)
+        if sort == "title":
+            self._text.ensure("title")
         scores = self._similarities(query, sort)  # outside the lock: a model may take a while
         with self._lock:
             result, levels = self._evaluate(query.tree, scores)
@@ -247,9 +283,10 @@ class SearchIndex:
             wanted = scores[Term("like", value=value)]
             return pack(bytearray(map(gt, map(wanted.__getitem__, self._pos), repeat(0))))
         if field == "id":
-            start = bisect_left(self._id_keys, value)
-            stop = bisect_left(self._id_keys, value + AFTER_ALL, start)
-            return bits_of_few(self._id_iids[start:stop], self._n)
+            keys, iids = self._id_order()
+            start = bisect_left(keys, value)
+            stop = bisect_left(keys, value + AFTER_ALL, start)
+            return bits_of_few(iids[start:stop], self._n)
         if (field, value) in (("is", "new"), ("has", "pdf")):
             return self._flags[value]
         if (field, value) == ("has", "code"):
@@ -291,8 +328,8 @@ def _present(values: Sequence[object]) -> list[tuple[int, object]]:
     return [(iid, value) for iid, value in enumerate(values) if value is not None]
 
 
-def _fields_needed(query: Query, sort: str) -> list[str]:
-    needed = {"title"} if sort == "title" else set()
+def _fields_needed(query: Query) -> list[str]:
+    needed = set()
     for term in query.terms:
         if term.field is None:
             needed.update(TEXT_FIELDS)

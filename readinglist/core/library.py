@@ -63,6 +63,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         self._undo: list[str] = []  # journal groups this library made, newest last
         self._redo: list[str] = []
         self._papers: list[Paper] = list(store.papers())
+        self._papers_stamp = store.papers_stamp  # the corpus version _papers hold (None: unknown, mixed)
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
@@ -136,8 +137,11 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         with self._index_lock:
             if self._index is None:
                 from readinglist.core.index import SearchIndex
+                from readinglist.core.index_cache import IndexCache, index_cache_path
 
-                index = SearchIndex(self._papers, self._annotations)
+                stamp = self._papers_stamp
+                saved = IndexCache(index_cache_path(self.home), stamp) if stamp is not None else None
+                index = SearchIndex(self._papers, self._annotations, saved=saved)
                 index.set_similarity(self._like_scores)
                 self._set_flags(index)
                 self._index = index
@@ -170,8 +174,12 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return index is not None and index.text_indexed
 
     def build_index(self) -> None:
-        """Build the index and its word postings (seconds at 100k; for a worker thread)."""
+        """Build the index and its word postings, or read them from the cache file (for a worker thread)."""
         self.index.index_text()
+
+    def fold_texts(self) -> None:
+        """After ``build_index``: fold every paper's text, so phrase searches stay quick (seconds at 100k)."""
+        self.index.fold_text()
 
     def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
@@ -352,12 +360,14 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         ``pids`` narrows the comparison to the papers a writer said it changed.
         """
         fresh = {p.id: p for p in self.store.papers()}
+        stamp = self.store.papers_stamp
         changes = Changes()
         if set(fresh) != {p.id for p in self._papers}:
             # Papers were added or removed: positions change, the index is rebuilt.
             new_positions = {pid: i for i, pid in enumerate(fresh)}
             changes.moved = {i: new_positions[p.id] for i, p in enumerate(self._papers) if p.id in new_positions}
             self._papers = list(fresh.values())
+            self._papers_stamp = stamp
             self._positions = None
             with self._index_lock:
                 self._index = None
@@ -376,6 +386,9 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
                 if self._similar is not None:
                     self._similar.update_paper(updated, old=paper)
                 changes.papers.add(paper.id)
+        if changes.papers:
+            # Compared with every paper, ours are that version of the corpus; else a mix.
+            self._papers_stamp = stamp if wanted is None else None
         return changes
 
     def backup(self) -> None:

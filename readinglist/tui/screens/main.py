@@ -282,10 +282,13 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_index(self) -> None:
         """Word postings make large libraries fast to filter; until they exist
-        the index scans the folded text, correctly but more slowly."""
+        the index scans the folded text, correctly but more slowly. They are
+        read from the cache file when it holds this corpus's (the first
+        search may already have read them), else built and the file written."""
         self.library.build_index()
-        gc.freeze()  # the index lives as long as the app
         self.post_message(IndexReady())
+        self.library.fold_texts()  # quick phrase checks; searches never wait for it
+        gc.freeze()  # the index lives as long as the app
 
     def on_index_ready(self) -> None:
         self.update_status()
