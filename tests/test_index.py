@@ -1,16 +1,20 @@
 """The search index: which papers a query finds, in which order.
 
-Every behaviour is checked twice: before ``index_text()`` (the index scans
-the folded text) and after it (the word index answers), because the TUI
-searches in both states. A property test compares both with a slow,
+Every behaviour is checked three times: before ``index_text()`` (the index
+scans the folded text), after it (the word index answers), and with the word
+index read from the cache file a former build wrote (no folded text: phrases
+are checked on each candidate's own text), because the TUI and the CLI
+search in all three states. A property test compares both with a slow,
 obviously-correct reference matcher over random queries.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +22,7 @@ from hypothesis import strategies as st
 
 from readinglist.core import text_sets as text_sets_module
 from readinglist.core.index import SearchIndex
+from readinglist.core.index_cache import IndexCache
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.query import SORTS, Group, QueryError, parse_query
 from readinglist.core.tags import tag_key
@@ -55,11 +60,18 @@ CORPUS = [
 ]
 
 
-@pytest.fixture(params=["scanning", "indexed"])
-def make_index(request):
-    """Builds an index in the state under test: before or after index_text()."""
+@pytest.fixture(params=["scanning", "indexed", "cached"])
+def make_index(request, tmp_path):
+    """Builds an index in the state under test: before or after index_text(), or read from the cache file."""
 
     def build(papers=CORPUS, annotations=None) -> SearchIndex:
+        if request.param == "cached":
+            saved = IndexCache(tmp_path / "word-index.bin", (1, 2, 3))
+            SearchIndex([replace(p) for p in papers], {}, saved=saved).index_text()  # writes the file
+            index = SearchIndex(papers, annotations or {}, saved=saved)
+            index.index_text()
+            assert index.text_indexed and not index._text.texts  # read, not built
+            return index
         index = SearchIndex(papers, annotations or {})
         if request.param == "indexed":
             index.index_text()
@@ -468,8 +480,8 @@ def reference_search(papers: list[Paper], annotations: dict[str, Annotation], te
     return chosen
 
 
-def property_index(papers: list[Paper], annotations: dict[str, Annotation]) -> SearchIndex:
-    index = SearchIndex(papers, annotations, clock=lambda: NOW)
+def property_index(papers: list[Paper], annotations: dict[str, Annotation], saved: IndexCache | None = None) -> SearchIndex:
+    index = SearchIndex(papers, annotations, clock=lambda: NOW, saved=saved)
     index.set_similarity(similarity_for(papers))
     index.set_new(NEW)
     index.set_flag("pdf", WITH_PDF)
@@ -626,6 +638,36 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
         index.index_text()
     for sort in SORTS:
         assert index.search(text, sort) == reference_search(papers, annotations, text, sort), (text, sort)
+
+
+_CACHE_DIR = tempfile.TemporaryDirectory(prefix="rl-index-cache-")  # removed at exit
+_CACHED = IndexCache(Path(_CACHE_DIR.name) / "word-index.bin", (7, 7, 7))
+
+
+@SETTINGS
+@given(text=queries, edits=changes, before=st.booleans())
+def test_index_read_from_the_cache_agrees_with_reference_after_updates(text, edits, before: bool) -> None:
+    """Papers changed in place before or after the file is read: the index holds their new words only."""
+    if not _CACHED.path.exists():
+        property_index([replace(p) for p in PROPERTY_PAPERS], {}, saved=_CACHED).index_text()
+    papers = [replace(p) for p in PROPERTY_PAPERS]
+    index = property_index(papers, {}, saved=_CACHED)
+    if not before:
+        index.index_text()
+        assert not index._text.texts
+    for position, field, value in edits:
+        p = papers[position]
+        if field == "title":
+            p.title = value
+        elif field == "authors":
+            p.authors = [value] if value else []
+        elif field == "abstract":
+            p.abstract = value
+        index.update_paper(p)
+    if before:
+        index.index_text()
+    for sort in SORTS:
+        assert index.search(text, sort) == reference_search(papers, {}, text, sort), (text, sort)
 
 
 def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
