@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from readinglist.core import text_sets as text_sets_module
@@ -758,3 +758,33 @@ def test_synthetic_corpus_has_the_shape_of_real_listings() -> None:
     assert all(p.code_links for p in papers if p.has_code)
     assert {p.category for p in papers} >= {"cs.CV", "cs.LG", "cs.CL", "stat.ML"}
     assert any(not p.title.isascii() or not "".join(p.authors).isascii() for p in papers)
+
+
+WORDS = ["ab", "xab", "abx", "ß", "ss", "é", "e", "9", "İ", "Σς"]
+TRICKY = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", "-", "_", ".", "\u0301", "\u034f", ""])), max_size=8).map(
+    lambda parts: "".join(word + separator for word, separator in parts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(TRICKY, min_size=1, max_size=4), found=st.lists(st.sampled_from(WORDS), min_size=2, max_size=3), cut=st.integers(0, 2))
+@example(texts=["xab ab", "ab-ab"], found=["ab", "ab"], cut=0)  # a word that only ends like the first one
+@example(texts=["ab_ab", "abé ab"], found=["ab", "ab"], cut=1)  # _ and accents between words
+@example(texts=["Straße ss", "9ss ss"], found=["ss", "ss"], cut=0)
+@example(texts=["Élan ab", "x\u0301 e"], found=["elan", "ab"], cut=0)  # accents folded away
+def test_a_phrase_checked_on_each_papers_own_text_finds_what_the_folded_text_finds(texts, found, cut) -> None:
+    """Read from the cache, the index checks phrases on the papers' own text: accents, ß, digits, _ alike."""
+    found = words(" ".join(found))
+    if len(found) < 2:
+        return
+    found[-1] = found[-1][: max(1, len(found[-1]) - cut)]  # the last word is a prefix
+    papers = [paper(f"p{i}", text, abstract=text[::-1], authors=[text, "ab"]) for i, text in enumerate(texts)]
+    scanning = SearchIndex(papers, {})
+    with tempfile.TemporaryDirectory() as directory:
+        saved = IndexCache(Path(directory) / "word-index.bin", (1, 1, 1))
+        SearchIndex(papers, {}, saved=saved).index_text()
+        cached = SearchIndex(papers, {}, saved=saved)
+        quoted = '"' + " ".join(found) + '"'
+        for text in (quoted, f"title:{quoted}", f"author:{quoted}"):
+            assert cached.search(text) == scanning.search(text), text
+        assert cached.text_indexed and not cached._text.texts

@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
-from operator import gt
+from operator import attrgetter, gt
 from typing import TYPE_CHECKING
 
 from readinglist.core.annotation_sets import AnnotationSets
@@ -71,17 +71,23 @@ class SearchIndex:
         *,
         clock: Callable[[], datetime] | None = None,
         saved: IndexCache | None = None,
+        newest: Sequence[int] | None = None,
     ) -> None:
-        """``saved``: the index cache file of the corpus ``papers`` were read from (None: none)."""
+        """``saved``: the index cache file of the corpus ``papers`` were read from (None: none).
+        ``newest``: the positions of ``papers`` newest first, if the caller sorted them already."""
         self._lock = threading.RLock()
         self._papers = list(papers)
         n = self._n = len(self._papers)
         self._all = (1 << n) - 1
         dates = [paper.date or "" for paper in self._papers]
         # Stable: equal dates keep list order. Missing dates ("") sort last.
-        self._pos = sorted(range(n), key=dates.__getitem__, reverse=True)
+        if newest is None or len(newest) != n:
+            newest = sorted(range(n), key=dates.__getitem__, reverse=True)
+        self._pos = list(newest)
         self._order = Ordering(self._pos, [dates[pos] for pos in self._pos])
-        self._iid_by_id = {self._papers[pos].id: iid for iid, pos in enumerate(self._pos)}
+        in_order = list(map(self._papers.__getitem__, self._pos))
+        ids = list(map(attrgetter("id"), in_order))
+        self._iid_by_id = dict(zip(ids, range(n)))
         # Built by the first search that needs them: a text query typed at
         # launch does not wait for them.
         self._ids: tuple[list[str], list[int]] | None = None
@@ -92,8 +98,8 @@ class SearchIndex:
             if iid is not None:
                 self._annotations.set(iid, annotation)
         if saved is not None:
-            saved = saved.for_papers([self._papers[pos].id for pos in self._pos])
-        self._text = TextSets(self._lock, self._paper_of, n, saved)
+            saved = saved.for_papers(ids)
+        self._text = TextSets(self._lock, self._paper_of, n, saved, in_order)
         self._flags = dict.fromkeys(CALLER_FLAGS, 0)
         self._similarity: Similarity | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -131,16 +137,6 @@ class SearchIndex:
         build writes the cache file (when the index was given one).
         """
         self._text.build_word_indexes()
-
-    def fold_text(self) -> None:
-        """Fold the text of every field (seconds at 100k papers; for a worker thread, after ``index_text``).
-
-        Searches do not need it: a phrase found through the word index is then
-        checked on the folded text instead of each candidate's own (at 100k
-        papers, ~0.3 s for a phrase of common words; the folded text costs
-        ~150 MB).
-        """
-        self._text.fold_all()
 
     # --- what the caller tells the index ----------------------------------------
 

@@ -112,9 +112,7 @@ class IndexCache:
                 or len(bitsets) % max(size, 1)
                 or len(firsts) != len(letters) * size
                 or (vocab and not vocab[0])
-                or any(map(str.__ge__, vocab[:-1], vocab[1:]))
                 or (len(dense) and max(dense) >= len(bitsets) // max(size, 1))
-                or any(map(int.__gt__, starts[:-1], starts[1:]))
             ):
                 return None
             by_first = {

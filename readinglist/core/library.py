@@ -64,6 +64,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         self._redo: list[str] = []
         self._papers: list[Paper] = list(store.papers())
         self._papers_stamp = store.papers_stamp  # the corpus version _papers hold (None: unknown, mixed)
+        self._newest: list[int] | None = None  # newest_first() of _papers, until they change
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
@@ -141,7 +142,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
                 stamp = self._papers_stamp
                 saved = IndexCache(index_cache_path(self.home), stamp) if stamp is not None else None
-                index = SearchIndex(self._papers, self._annotations, saved=saved)
+                index = SearchIndex(self._papers, self._annotations, saved=saved, newest=self._newest)
                 index.set_similarity(self._like_scores)
                 self._set_flags(index)
                 self._index = index
@@ -177,10 +178,6 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         """Build the index and its word postings, or read them from the cache file (for a worker thread)."""
         self.index.index_text()
 
-    def fold_texts(self) -> None:
-        """After ``build_index``: fold every paper's text, so phrase searches stay quick (seconds at 100k)."""
-        self.index.fold_text()
-
     def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
         return self.index.search(query, sort=sort)
@@ -188,7 +185,9 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
         papers = self._papers
-        return sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
+        # The index numbers papers in this order: it takes it rather than sort again.
+        self._newest = sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
+        return list(self._newest)
 
     def select(self, scope: Scope) -> list[Paper]:
         """The papers of ``scope``: query results in the query's order, the rest in store order."""
@@ -368,7 +367,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             changes.moved = {i: new_positions[p.id] for i, p in enumerate(self._papers) if p.id in new_positions}
             self._papers = list(fresh.values())
             self._papers_stamp = stamp
-            self._positions = None
+            self._positions = self._newest = None
             with self._index_lock:
                 self._index = None
                 self._similar = None
@@ -381,6 +380,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             updated = fresh[paper.id]
             if updated is not paper and updated.to_dict() != paper.to_dict():
                 self._papers[i] = updated
+                self._newest = None
                 if self._index is not None:
                     self._index.update_paper(updated)
                 if self._similar is not None:
