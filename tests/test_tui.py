@@ -529,14 +529,14 @@ async def test_undo_takes_back_a_bulk_change_in_one_step_and_redo_makes_it_again
 async def test_a_query_typed_before_the_index_is_ready_shows_the_right_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -> None:
     from readinglist.core.index_cache import index_cache_path
     from readinglist.core.library import Library
-    from readinglist.tui.screens import main as main_module
+    from readinglist.tui.screens.main import MainScreen
 
     reference = Library(Store.open(tmp_path, year=2026))
     expected = reference.search("masked autoencoders")
     if cached:
         reference.build_index()  # a former session built the word index and wrote the file
     assert index_cache_path(tmp_path).exists() == cached
-    monkeypatch.setattr(main_module, "INDEX_DELAY_S", 3600.0)  # the background build never starts
+    monkeypatch.setattr(MainScreen, "_build_index", lambda self: None)  # no background build: the search alone
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -96,37 +96,42 @@ class TextSets:
     def load_saved(self) -> bool:
         """Take every field's word index from the cache file if it holds these papers'; True once indexed.
 
-        Tried once; papers updated before or while it loads are applied.
+        Tried once; papers updated before or while it loads are applied. A
+        search arriving while another thread reads the file waits for it
+        (tens of ms) rather than fold every paper's text.
         """
         if self.indexed or self._load_tried:
             return self.indexed
         with self._load_lock:
-            if self._load_tried:
-                return self.indexed
-            self._load_tried = True
-            indexes = self._saved.load(TEXT_FIELDS) if self._saved is not None else None
-            if indexes is None:
-                return False
-            with self._lock:
-                for field, index in indexes.items():
-                    if field in self._indexes:
-                        continue
-                    texts = self.texts.get(field)
-                    for iid in set(self._changed):
-                        base, paper = self._base[iid], self._paper_of(iid)
-                        new = texts[iid] if texts is not None else text_of(field, paper, {})
-                        if base is paper:  # maybe changed in place: what the file holds is unknown
-                            index.forget(iid)
-                            index.replace(iid, " ", new)
-                        else:
-                            old = text_of(field, base, {})
-                            if old != new:
-                                index.replace(iid, old, new)
-                        if texts is None:
-                            self._held[field][iid] = new
-                    self._indexes[field] = index
-                self._cache.clear()
-            return True
+            if not self._load_tried:
+                try:
+                    self._install(self._saved.load(TEXT_FIELDS) if self._saved is not None else None)
+                finally:
+                    self._load_tried = True  # only once installed: nobody scans meanwhile
+            return self.indexed
+
+    def _install(self, indexes: dict[str, WordIndex] | None) -> None:
+        if indexes is None:
+            return
+        with self._lock:
+            for field, index in indexes.items():
+                if field in self._indexes:
+                    continue
+                texts = self.texts.get(field)
+                for iid in set(self._changed):  # the file holds the papers as they were at first
+                    base, paper = self._base[iid], self._paper_of(iid)
+                    new = texts[iid] if texts is not None else text_of(field, paper, {})
+                    if base is paper:  # maybe changed in place: what the file holds is unknown
+                        index.forget(iid)
+                        index.replace(iid, " ", new)
+                    else:
+                        old = text_of(field, base, {})
+                        if old != new:
+                            index.replace(iid, old, new)
+                    if texts is None:
+                        self._held[field][iid] = new
+                self._indexes[field] = index
+            self._cache.clear()
 
     def build_word_indexes(self) -> None:
         """Build the word index of every field; updates made meanwhile are applied before it ends.
