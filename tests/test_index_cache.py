@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from readinglist.core.doctor import clean_leftovers
-from readinglist.core.index_cache import IndexCache, index_cache_path
+from readinglist.core.index_cache import FORMAT, IndexCache, index_cache_path
 from readinglist.core.library import Library
 from readinglist.core.store import Store
 
@@ -79,7 +79,16 @@ def damage_empty(path: Path) -> None:
 
 def damage_old_format(path: Path) -> None:
     data = path.read_bytes()
-    path.write_bytes(data.replace(b'"format": 1', b'"format": 0', 1))
+    old = f'"format": {FORMAT}'.encode()
+    assert old in data
+    path.write_bytes(data.replace(old, f'"format": {FORMAT - 1}'.encode(), 1))
+
+
+def damage_postings(path: Path) -> None:
+    """A bit flipped in the last posting: only the CRC of the whole file tells."""
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0x01
+    path.write_bytes(bytes(data))
 
 
 def damage_header(path: Path) -> None:
@@ -89,15 +98,20 @@ def damage_header(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", [damage_flip, damage_truncate, damage_foreign, damage_empty, damage_old_format, damage_header]
+    "damage", [damage_flip, damage_postings, damage_truncate, damage_foreign, damage_empty, damage_old_format, damage_header]
 )
-def test_a_damaged_or_foreign_cache_file_is_ignored_then_replaced(home: Path, expected, damage) -> None:
+@pytest.mark.parametrize("worker_first", [False, True])
+def test_a_damaged_or_foreign_cache_file_is_ignored_then_replaced(home: Path, expected, damage, worker_first: bool) -> None:
     build(home)
     damage(index_cache_path(home))
     library = open_library(home)
-    assert results(library) == expected  # scanned: the same papers, no error
-    assert not library.index_ready
-    library.build_index()  # what the app does next: builds, and writes a good file
+    if worker_first:  # the app's worker reads the file before any search (and checks the postings after)
+        library.build_index()
+        assert results(library) == expected
+    else:  # a search (the CLI's, or a key typed at once) reads the file first
+        assert results(library) == expected  # scanned: the same papers, no error
+        assert not library.index_ready
+        library.build_index()  # what the app does next: builds, and writes a good file
     fresh = open_library(home)
     assert results(fresh) == expected
     assert fresh.index_ready
@@ -137,10 +151,10 @@ def test_a_paper_edited_while_the_cache_loads_is_found_by_its_new_words(home: Pa
     original = IndexCache.load
     loading, edited = threading.Event(), threading.Event()
 
-    def slow_load(self, fields):
+    def slow_load(self, fields, **options):
         loading.set()
         assert edited.wait(10)
-        return original(self, fields)
+        return original(self, fields, **options)
 
     monkeypatch.setattr(IndexCache, "load", slow_load)
     index = library.index

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import sys
 import zlib
 from array import array
@@ -33,8 +34,9 @@ from readinglist.core.word_index import WordIndex
 CACHE_DIR = "cache"
 INDEX_CACHE_FILE = "word-index.bin"
 MAGIC = b"RLWORDIX"
-FORMAT = 1  # bump when the file layout, the folding of text or the paper order changes
+FORMAT = 2  # bump when the file layout, the folding of text or the paper order changes
 _LITTLE = sys.byteorder == "little"
+SMALL_SECTIONS = ("vocab", "starts", "dense", "firsts")
 
 
 def index_cache_path(home: Path) -> Path:
@@ -48,6 +50,7 @@ class IndexCache:
         self.path = Path(path)
         self.stamp = tuple(stamp)
         self.n = len(ids)
+        self._body: tuple[memoryview, int] | None = None  # what load() mapped, and its CRC
         self._digest = hashlib.blake2b("\n".join(ids).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def for_papers(self, ids: Sequence[str]) -> IndexCache:
@@ -60,31 +63,46 @@ class IndexCache:
 
     # --- reading ----------------------------------------------------------------
 
-    def load(self, fields: Sequence[str]) -> dict[str, WordIndex] | None:
-        """The word indexes of ``fields``, or None when the file is missing, stale or damaged."""
+    def load(self, fields: Sequence[str], *, check: bool = True) -> dict[str, WordIndex] | None:
+        """The word indexes of ``fields``, or None when the file is missing, stale or damaged.
+
+        The file is mapped, not read: the postings are paged in as searches
+        use them. ``check=False`` checks only the small sections (vocabulary,
+        offsets, first letters) and leaves the CRC of the postings to
+        ``check_postings()``, which a worker calls after (~20 ms at 100k).
+        """
+        self._body = None
         if not _LITTLE:
             return None
         try:
             with open(self.path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # missing, unreadable, empty
             return None
         try:
-            return self._parse(data, fields)
+            indexes = self._parse(memoryview(data), fields)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError, AttributeError):
             return None
+        if indexes is not None and check and not self.check_postings():
+            return None
+        return indexes
 
-    def _parse(self, data: bytes, fields: Sequence[str]) -> dict[str, WordIndex] | None:
+    def check_postings(self) -> bool:
+        """True if the whole body of the file ``load`` mapped is what was written (its CRC matches)."""
+        if self._body is None:
+            return False
+        body, crc = self._body
+        return zlib.crc32(body) == crc
+
+    def _parse(self, data: memoryview, fields: Sequence[str]) -> dict[str, WordIndex] | None:
         if data[: len(MAGIC)] != MAGIC or len(data) < len(MAGIC) + 4:
             return None
         header_end = len(MAGIC) + 4 + int.from_bytes(data[len(MAGIC) : len(MAGIC) + 4], "little")
-        header = json.loads(data[len(MAGIC) + 4 : header_end])
+        header = json.loads(bytes(data[len(MAGIC) + 4 : header_end]))
         if not isinstance(header, dict) or header.get("key") != self.key:
             return None
-        body = memoryview(data)[header_end:]
-        # The CRC stands for the checks of every paper number: a file that
-        # matches it is one this module wrote from a whole index.
-        if len(body) != header["size"] or zlib.crc32(body) != header["crc"]:
+        body = data[header_end:]
+        if len(body) != header["size"]:
             return None
         n, size = self.n, (self.n + 7) // 8
         indexes = {}
@@ -97,6 +115,13 @@ class IndexCache:
                     raise ValueError(f"section {name} out of bounds")
                 return body[start : start + length]
 
+            small_crc = 0
+            for name in SMALL_SECTIONS:
+                small_crc = zlib.crc32(section(name), small_crc)
+            # It stands for the checks of every offset; the whole body's
+            # CRC (check_postings) for those of every paper number.
+            if small_crc != parts["small_crc"]:
+                return None
             vocab = bytes(section("vocab")).decode("utf-8", "surrogatepass").split("\n") if parts["vocab"][1] else []
             starts = section("starts").cast("q")
             dense = section("dense").cast("i")
@@ -119,6 +144,7 @@ class IndexCache:
                 letter: int.from_bytes(firsts[k * size : (k + 1) * size], "little") for k, letter in enumerate(letters)
             }
             indexes[field] = WordIndex.packed(n, vocab, starts, dense, sparse, bitsets, by_first)
+        self._body = (body, header["crc"])
         return indexes
 
     # --- writing ----------------------------------------------------------------
@@ -149,14 +175,24 @@ class IndexCache:
         for field, index in indexes.items():
             vocab, starts, dense, sparse, bitsets, by_first = index.parts()
             letters = sorted(by_first)
+            small = {
+                "vocab": "\n".join(vocab).encode("utf-8", "surrogatepass"),
+                "starts": _packed("q", starts),
+                "dense": _packed("i", dense),
+                "firsts": b"".join(by_first[letter].to_bytes(size, "little") for letter in letters),
+            }
+            small_crc = 0
+            for name in SMALL_SECTIONS:
+                small_crc = zlib.crc32(small[name], small_crc)
             fields[field] = {
-                "vocab": add("\n".join(vocab).encode("utf-8", "surrogatepass")),
-                "starts": add(_packed("q", starts)),
-                "dense": add(_packed("i", dense)),
+                "vocab": add(small["vocab"]),
+                "starts": add(small["starts"]),
+                "dense": add(small["dense"]),
                 "sparse": add(_packed("i", sparse)),
                 "bitsets": add(bitsets),
-                "firsts": add(b"".join(by_first[letter].to_bytes(size, "little") for letter in letters)),
+                "firsts": add(small["firsts"]),
                 "letters": letters,
+                "small_crc": small_crc,
             }
         crc = 0
         for chunk in chunks:

@@ -93,22 +93,33 @@ class TextSets:
         if field not in self._indexes and not self.load_saved():
             self.ensure(field)
 
-    def load_saved(self) -> bool:
+    def load_saved(self, *, check: bool = True) -> bool:
         """Take every field's word index from the cache file if it holds these papers'; True once indexed.
 
         Tried once; papers updated before or while it loads are applied. A
         search arriving while another thread reads the file waits for it
-        (tens of ms) rather than fold every paper's text.
+        (tens of ms) rather than fold every paper's text. ``check=False``
+        leaves the CRC of the postings to the caller (``_check_loaded``).
         """
         if self.indexed or self._load_tried:
             return self.indexed
         with self._load_lock:
             if not self._load_tried:
                 try:
-                    self._install(self._saved.load(TEXT_FIELDS) if self._saved is not None else None)
+                    self._install(self._saved.load(TEXT_FIELDS, check=check) if self._saved is not None else None)
                 finally:
                     self._load_tried = True  # only once installed: nobody scans meanwhile
             return self.indexed
+
+    def _check_loaded(self) -> bool:
+        """The postings read from the file are whole; if not, they are dropped (the index is built)."""
+        if self._saved is None or self._saved.check_postings():
+            return True
+        with self._lock:
+            self._indexes.clear()
+            self._held = {field: {} for field in TEXT_FIELDS}
+            self._cache.clear()
+        return False
 
     def _install(self, indexes: dict[str, WordIndex] | None) -> None:
         if indexes is None:
@@ -141,7 +152,7 @@ class TextSets:
         index began from).
         """
         with self._build_lock:
-            if self.load_saved():
+            if self.load_saved(check=False) and self._check_loaded():
                 return
             for field in TEXT_FIELDS:
                 if field in self._indexes:
