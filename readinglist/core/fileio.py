@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
@@ -15,7 +16,12 @@ _OURS = re.compile(r"^\..+\.rl-[a-z0-9_]{8}\.tmp$")
 
 
 def atomic_write_bytes(
-    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None, make_dirs: bool = True
+    path: Path,
+    data: bytes | Iterable[bytes | memoryview],
+    *,
+    mode: int | None = None,
+    owner: tuple[int, int] | None = None,
+    make_dirs: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` so that readers never see a partial file.
 
@@ -24,6 +30,8 @@ def atomic_write_bytes(
     is fsynced so the rename itself survives a power cut. ``mode`` and
     ``owner`` (uid, gid) are set on the new file before the rename (an export
     keeps the file's own); without them it is private to the user (0600).
+    ``data`` may be a sequence of chunks, written one after the other (a
+    large file need not be joined in memory first).
     """
     path = Path(path)
     directory = path.parent
@@ -32,7 +40,11 @@ def atomic_write_bytes(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                handle.write(data)
+            else:
+                for chunk in data:
+                    handle.write(chunk)
             handle.flush()
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)

@@ -199,7 +199,7 @@ class IndexCache:
             crc = zlib.crc32(chunk, crc)
         header = json.dumps({"key": self.key, "size": offset, "crc": crc, "fields": fields}, ensure_ascii=True).encode("ascii")
         try:
-            atomic_write_bytes(self.path, b"".join([MAGIC, len(header).to_bytes(4, "little"), header, *chunks]))
+            atomic_write_bytes(self.path, [MAGIC, len(header).to_bytes(4, "little"), header, *chunks])
         except OSError:
             return False  # only a speed-up: the next launch builds the index again
         return True

@@ -119,7 +119,7 @@ class WordIndex:
                 dense.append(-1)
                 sparse.extend(iids)
             starts.append(len(sparse))
-        self._setup(n, vocab, starts, dense, memoryview(sparse), bytes(bitsets), None)
+        self._setup(n, vocab, starts, dense, memoryview(sparse), bitsets, None)
 
     @classmethod
     def packed(
@@ -129,7 +129,7 @@ class WordIndex:
         starts: Sequence[int],
         dense: Sequence[int],
         sparse: memoryview,
-        bitsets: bytes | memoryview,
+        bitsets: bytes | bytearray | memoryview,
         by_first: dict[str, int],
     ) -> WordIndex:
         """An index from its packed parts (as ``parts`` gives them), e.g. read from the cache."""
@@ -160,7 +160,7 @@ class WordIndex:
         """True once ``replace`` changed something: the packed parts are no longer the whole index."""
         return bool(self._overlay)
 
-    def parts(self) -> tuple[list[str], Sequence[int], Sequence[int], memoryview, bytes | memoryview, dict[str, int]]:
+    def parts(self) -> tuple[list[str], Sequence[int], Sequence[int], memoryview, bytes | bytearray | memoryview, dict[str, int]]:
         return self.vocab, self.starts, self.dense, self.sparse, self.bitsets, self.by_first
 
     # --- reading postings ---------------------------------------------------------
