@@ -788,3 +788,27 @@ def test_a_phrase_checked_on_each_papers_own_text_finds_what_the_folded_text_fin
         for text in (quoted, f"title:{quoted}", f"author:{quoted}"):
             assert cached.search(text) == scanning.search(text), text
         assert cached.text_indexed and not cached._text.texts
+
+
+def test_update_made_while_the_metadata_sets_build_is_not_lost(monkeypatch) -> None:
+    from readinglist.core import index as index_module
+
+    papers = [replace(p) for p in CORPUS]
+    index = SearchIndex(papers, {})
+    original = index_module.PaperSets
+    edited = []
+
+    def build_then_edit(snapshot):
+        built = original(snapshot)
+        if not edited:  # the user edits a paper while index_text() builds the metadata sets
+            edited.append(True)
+            papers[4].category = "cs.RO"
+            papers[4].date = "2025-05-05"
+            index.update_paper(papers[4])
+        return built
+
+    monkeypatch.setattr(index_module, "PaperSets", build_then_edit)
+    index.index_text()
+    assert found(index, "cat:ro", papers=papers) == ["ddpm"]
+    assert found(index, "cat:lg", papers=papers) == []
+    assert found(index, "year:2025", papers=papers) == ["ddpm"]

@@ -187,3 +187,13 @@ def test_a_cache_that_cannot_be_written_costs_nothing(home: Path, expected, monk
     library = build(home)
     assert library.index_ready
     assert results(open_library(home)) == expected
+
+
+def test_papers_stay_in_date_order_after_a_date_is_edited(home: Path) -> None:
+    build(home)
+    library = open_library(home)
+    library.newest_first()  # what the first paint shows, in the order the index then numbers papers by
+    pid = library.papers[-1].id
+    library.edit_paper(pid, {"date": "2099-01-01"})
+    assert library.papers[library.search("", sort="date")[0]].id == pid
+    assert library.papers[library.newest_first()[0]].id == pid

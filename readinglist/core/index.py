@@ -92,6 +92,7 @@ class SearchIndex:
         # launch does not wait for them.
         self._ids: tuple[list[str], list[int]] | None = None
         self._meta: PaperSets | None = None
+        self._updated: list[int] = []  # papers updated, for a metadata build running meanwhile
         self._annotations = AnnotationSets(n)
         for paper_id, annotation in annotations.items():
             iid = self._iid_by_id.get(paper_id)
@@ -117,6 +118,21 @@ class SearchIndex:
                 self._meta = PaperSets([self._paper_of(iid) for iid in range(self._n)])
             return self._meta
 
+    def _build_metadata(self) -> None:
+        """The metadata sets, built without holding the lock (0.3 s at 100k): searches go on meanwhile."""
+        with self._lock:
+            if self._meta is not None:
+                return
+            papers = [self._paper_of(iid) for iid in range(self._n)]
+            seen = len(self._updated)
+        built = PaperSets(papers)
+        with self._lock:
+            if self._meta is None:
+                for iid in dict.fromkeys(self._updated[seen:]):
+                    for name in built.update(iid, self._paper_of(iid)):
+                        self._order.forget(name)
+                self._meta = built
+
     def _id_order(self) -> tuple[list[str], list[int]]:
         """Folded ids, sorted, and their papers' numbers (for id: prefixes)."""
         if self._ids is None:
@@ -134,9 +150,12 @@ class SearchIndex:
 
         Meant for a worker thread: searches and updates keep working while it
         runs, and updates made meanwhile are applied before it finishes. A
-        build writes the cache file (when the index was given one).
+        build writes the cache file (when the index was given one). The
+        metadata sets (cat:, year:, has:code...) are built then too, unless a
+        search needed them first.
         """
         self._text.build_word_indexes()
+        self._build_metadata()
 
     # --- what the caller tells the index ----------------------------------------
 
@@ -157,6 +176,7 @@ class SearchIndex:
             if iid is None:
                 raise KeyError(f"paper {paper.id} is not in the index")
             self._papers[self._pos[iid]] = paper
+            self._updated.append(iid)
             for name in self._meta.update(iid, paper) if self._meta is not None else ():
                 self._order.forget(name)
             self._order.date_changed(iid, paper.date or "")

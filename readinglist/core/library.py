@@ -64,7 +64,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         self._redo: list[str] = []
         self._papers: list[Paper] = list(store.papers())
         self._papers_stamp = store.papers_stamp  # the corpus version _papers hold (None: unknown, mixed)
-        self._newest: list[int] | None = None  # newest_first() of _papers, until they change
+        self._newest: tuple[int, list[int]] | None = None  # (_changes, newest_first()) of _papers
+        self._changes = 0  # bumped whenever _papers change
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
@@ -142,7 +143,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
                 stamp = self._papers_stamp
                 saved = IndexCache(index_cache_path(self.home), stamp) if stamp is not None else None
-                index = SearchIndex(self._papers, self._annotations, saved=saved, newest=self._newest)
+                newest = self._newest[1] if self._newest and self._newest[0] == self._changes else None
+                index = SearchIndex(self._papers, self._annotations, saved=saved, newest=newest)
                 index.set_similarity(self._like_scores)
                 self._set_flags(index)
                 self._index = index
@@ -184,10 +186,10 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
-        papers = self._papers
-        # The index numbers papers in this order: it takes it rather than sort again.
-        self._newest = sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
-        return list(self._newest)
+        papers, changes = self._papers, self._changes
+        newest = sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
+        self._newest = (changes, newest)  # the index numbers papers in this order: it need not sort again
+        return list(newest)
 
     def select(self, scope: Scope) -> list[Paper]:
         """The papers of ``scope``: query results in the query's order, the rest in store order."""
@@ -367,7 +369,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             changes.moved = {i: new_positions[p.id] for i, p in enumerate(self._papers) if p.id in new_positions}
             self._papers = list(fresh.values())
             self._papers_stamp = stamp
-            self._positions = self._newest = None
+            self._positions = None
+            self._changes += 1
             with self._index_lock:
                 self._index = None
                 self._similar = None
@@ -380,7 +383,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
             updated = fresh[paper.id]
             if updated is not paper and updated.to_dict() != paper.to_dict():
                 self._papers[i] = updated
-                self._newest = None
+                self._changes += 1
                 if self._index is not None:
                     self._index.update_paper(updated)
                 if self._similar is not None:
