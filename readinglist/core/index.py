@@ -93,6 +93,7 @@ class SearchIndex:
         self._ids: tuple[list[str], list[int]] | None = None
         self._meta: PaperSets | None = None
         self._updated: list[int] = []  # papers updated, for a metadata build running meanwhile
+        self._meta_lock = threading.Lock()  # one metadata build at a time
         self._annotations = AnnotationSets(n)
         for paper_id, annotation in annotations.items():
             iid = self._iid_by_id.get(paper_id)
@@ -119,15 +120,20 @@ class SearchIndex:
             return self._meta
 
     def _build_metadata(self) -> None:
-        """The metadata sets, built without holding the lock (0.3 s at 100k): searches go on meanwhile."""
-        with self._lock:
-            if self._meta is not None:
-                return
-            papers = [self._paper_of(iid) for iid in range(self._n)]
-            seen = len(self._updated)
-        built = PaperSets(papers)
-        with self._lock:
-            if self._meta is None:
+        """The metadata sets, built without holding the lock (0.3 s at 100k): searches go on meanwhile.
+
+        A search needing them while the worker builds them waits for that build.
+        """
+        if self._meta is not None:
+            return
+        with self._meta_lock:
+            with self._lock:
+                if self._meta is not None:
+                    return
+                papers = [self._paper_of(iid) for iid in range(self._n)]
+                seen = len(self._updated)
+            built = PaperSets(papers)
+            with self._lock:
                 for iid in dict.fromkeys(self._updated[seen:]):
                     for name in built.update(iid, self._paper_of(iid)):
                         self._order.forget(name)
@@ -216,6 +222,8 @@ class SearchIndex:
             self._text.prepare(field)
         if sort == "title":
             self._text.ensure("title")
+        if sort in ("added", "upvotes") or any(_needs_metadata(term) for term in query.terms):
+            self._build_metadata()  # before taking the lock: an index_text() building them may be under way
         scores = self._similarities(query, sort)  # outside the lock: a model may take a while
         with self._lock:
             result, levels = self._evaluate(query.tree, scores)
@@ -342,6 +350,12 @@ def _both(first: Levels, second: Levels) -> Levels:
 
 def _present(values: Sequence[object]) -> list[tuple[int, object]]:
     return [(iid, value) for iid, value in enumerate(values) if value is not None]
+
+
+def _needs_metadata(term: Term) -> bool:
+    if term.field in ("cat", "year", "added", "listed", "upvotes"):
+        return True
+    return term.field == "has" and term.value in ("code", "arxiv")
 
 
 def _fields_needed(query: Query) -> list[str]:
