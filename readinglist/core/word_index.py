@@ -109,27 +109,16 @@ class WordIndex:
         vocab = sorted(postings)
         dense_at = max(8, n // 32)
         size = (n + 7) // 8
-        # The frequent words' lists (the largest) become bitsets and are
-        # freed before the one array of the others is made: the peak memory
-        # stays that of the lists alone.
-        dense, bitsets = array("i", [-1]) * len(vocab), bytearray()
-        total = 0
-        for at, term in enumerate(vocab):
-            iids = postings[term]
+        starts, dense, sparse, bitsets = array("q", [0]), array("i"), array("i"), bytearray()
+        for term in vocab:
+            iids = postings.pop(term)  # freed as it is packed
             if len(iids) >= dense_at:
-                dense[at] = len(bitsets) // size
+                dense.append(len(bitsets) // size)
                 bitsets += bits_of(iids, n).to_bytes(size, "little")
-                del postings[term]
             else:
-                total += len(iids)
-        starts, sparse = array("q", [0]) * (len(vocab) + 1), array("i", bytes(4 * total))
-        end = 0
-        for at, term in enumerate(vocab):
-            iids = postings.pop(term, None)  # freed as it is packed
-            if iids is not None:
-                sparse[end : end + len(iids)] = iids
-                end += len(iids)
-            starts[at + 1] = end
+                dense.append(-1)
+                sparse.extend(iids)
+            starts.append(len(sparse))
         self._setup(n, vocab, starts, dense, memoryview(sparse), bitsets, None)
 
     @classmethod
