@@ -1,23 +1,28 @@
 """The search index: which papers a query finds, in which order.
 
-Every behaviour is checked twice: before ``index_text()`` (the index scans
-the folded text) and after it (the word index answers), because the TUI
-searches in both states. A property test compares both with a slow,
+Every behaviour is checked three times: before ``index_text()`` (the index
+scans the folded text), after it (the word index answers), and with the word
+index read from the cache file a former build wrote (no folded text: phrases
+are checked on each candidate's own text), because the TUI and the CLI
+search in all three states. A property test compares both with a slow,
 obviously-correct reference matcher over random queries.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from readinglist.core import text_sets as text_sets_module
 from readinglist.core.index import SearchIndex
+from readinglist.core.index_cache import IndexCache
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.query import SORTS, Group, QueryError, parse_query
 from readinglist.core.tags import tag_key
@@ -55,11 +60,18 @@ CORPUS = [
 ]
 
 
-@pytest.fixture(params=["scanning", "indexed"])
-def make_index(request):
-    """Builds an index in the state under test: before or after index_text()."""
+@pytest.fixture(params=["scanning", "indexed", "cached"])
+def make_index(request, tmp_path):
+    """Builds an index in the state under test: before or after index_text(), or read from the cache file."""
 
     def build(papers=CORPUS, annotations=None) -> SearchIndex:
+        if request.param == "cached":
+            saved = IndexCache(tmp_path / "word-index.bin", (1, 2, 3))
+            SearchIndex([replace(p) for p in papers], {}, saved=saved).index_text()  # writes the file
+            index = SearchIndex(papers, annotations or {}, saved=saved)
+            index.index_text()
+            assert index.text_indexed and not index._text.texts  # read, not built
+            return index
         index = SearchIndex(papers, annotations or {})
         if request.param == "indexed":
             index.index_text()
@@ -468,8 +480,8 @@ def reference_search(papers: list[Paper], annotations: dict[str, Annotation], te
     return chosen
 
 
-def property_index(papers: list[Paper], annotations: dict[str, Annotation]) -> SearchIndex:
-    index = SearchIndex(papers, annotations, clock=lambda: NOW)
+def property_index(papers: list[Paper], annotations: dict[str, Annotation], saved: IndexCache | None = None) -> SearchIndex:
+    index = SearchIndex(papers, annotations, clock=lambda: NOW, saved=saved)
     index.set_similarity(similarity_for(papers))
     index.set_new(NEW)
     index.set_flag("pdf", WITH_PDF)
@@ -628,6 +640,36 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
         assert index.search(text, sort) == reference_search(papers, annotations, text, sort), (text, sort)
 
 
+_CACHE_DIR = tempfile.TemporaryDirectory(prefix="rl-index-cache-")  # removed at exit
+_CACHED = IndexCache(Path(_CACHE_DIR.name) / "word-index.bin", (7, 7, 7))
+
+
+@SETTINGS
+@given(text=queries, edits=changes, before=st.booleans())
+def test_index_read_from_the_cache_agrees_with_reference_after_updates(text, edits, before: bool) -> None:
+    """Papers changed in place before or after the file is read: the index holds their new words only."""
+    if not _CACHED.path.exists():
+        property_index([replace(p) for p in PROPERTY_PAPERS], {}, saved=_CACHED).index_text()
+    papers = [replace(p) for p in PROPERTY_PAPERS]
+    index = property_index(papers, {}, saved=_CACHED)
+    if not before:
+        index.index_text()
+        assert not index._text.texts
+    for position, field, value in edits:
+        p = papers[position]
+        if field == "title":
+            p.title = value
+        elif field == "authors":
+            p.authors = [value] if value else []
+        elif field == "abstract":
+            p.abstract = value
+        index.update_paper(p)
+    if before:
+        index.index_text()
+    for sort in SORTS:
+        assert index.search(text, sort) == reference_search(papers, {}, text, sort), (text, sort)
+
+
 def test_update_made_while_the_index_builds_is_not_lost(monkeypatch) -> None:
     papers = [replace(p) for p in CORPUS]
     index = SearchIndex(papers, {})
@@ -716,3 +758,57 @@ def test_synthetic_corpus_has_the_shape_of_real_listings() -> None:
     assert all(p.code_links for p in papers if p.has_code)
     assert {p.category for p in papers} >= {"cs.CV", "cs.LG", "cs.CL", "stat.ML"}
     assert any(not p.title.isascii() or not "".join(p.authors).isascii() for p in papers)
+
+
+WORDS = ["ab", "xab", "abx", "ß", "ss", "é", "e", "9", "İ", "Σς"]
+TRICKY = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", "-", "_", ".", "\u0301", "\u034f", ""])), max_size=8).map(
+    lambda parts: "".join(word + separator for word, separator in parts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(TRICKY, min_size=1, max_size=4), found=st.lists(st.sampled_from(WORDS), min_size=2, max_size=3), cut=st.integers(0, 2))
+@example(texts=["xab ab", "ab-ab"], found=["ab", "ab"], cut=0)  # a word that only ends like the first one
+@example(texts=["ab_ab", "abé ab"], found=["ab", "ab"], cut=1)  # _ and accents between words
+@example(texts=["Straße ss", "9ss ss"], found=["ss", "ss"], cut=0)
+@example(texts=["Élan ab", "x\u0301 e"], found=["elan", "ab"], cut=0)  # accents folded away
+def test_a_phrase_checked_on_each_papers_own_text_finds_what_the_folded_text_finds(texts, found, cut) -> None:
+    """Read from the cache, the index checks phrases on the papers' own text: accents, ß, digits, _ alike."""
+    found = words(" ".join(found))
+    if len(found) < 2:
+        return
+    found[-1] = found[-1][: max(1, len(found[-1]) - cut)]  # the last word is a prefix
+    papers = [paper(f"p{i}", text, abstract=text[::-1], authors=[text, "ab"]) for i, text in enumerate(texts)]
+    scanning = SearchIndex(papers, {})
+    with tempfile.TemporaryDirectory() as directory:
+        saved = IndexCache(Path(directory) / "word-index.bin", (1, 1, 1))
+        SearchIndex(papers, {}, saved=saved).index_text()
+        cached = SearchIndex(papers, {}, saved=saved)
+        quoted = '"' + " ".join(found) + '"'
+        for text in (quoted, f"title:{quoted}", f"author:{quoted}"):
+            assert cached.search(text) == scanning.search(text), text
+        assert cached.text_indexed and not cached._text.texts
+
+
+def test_update_made_while_the_metadata_sets_build_is_not_lost(monkeypatch) -> None:
+    from readinglist.core import index as index_module
+
+    papers = [replace(p) for p in CORPUS]
+    index = SearchIndex(papers, {})
+    original = index_module.PaperSets
+    edited = []
+
+    def build_then_edit(snapshot):
+        built = original(snapshot)
+        if not edited:  # the user edits a paper while index_text() builds the metadata sets
+            edited.append(True)
+            papers[4].category = "cs.RO"
+            papers[4].date = "2025-05-05"
+            index.update_paper(papers[4])
+        return built
+
+    monkeypatch.setattr(index_module, "PaperSets", build_then_edit)
+    index.index_text()
+    assert found(index, "cat:ro", papers=papers) == ["ddpm"]
+    assert found(index, "cat:lg", papers=papers) == []
+    assert found(index, "year:2025", papers=papers) == ["ddpm"]

@@ -523,3 +523,24 @@ async def test_undo_takes_back_a_bulk_change_in_one_step_and_redo_makes_it_again
         await pilot.press("ctrl+r")
         assert Store.open(tmp_path).annotation(single).note == "keep me"
         assert any(m.startswith("Redone: note of") for m in app.messages())
+
+
+@pytest.mark.parametrize("cached", [True, False])
+async def test_a_query_typed_before_the_index_is_ready_shows_the_right_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -> None:
+    from readinglist.core.index_cache import index_cache_path
+    from readinglist.core.library import Library
+    from readinglist.tui.screens.main import MainScreen
+
+    reference = Library(Store.open(tmp_path, year=2026))
+    expected = reference.search("masked autoencoders")
+    if cached:
+        reference.build_index()  # a former session built the word index and wrote the file
+    assert index_cache_path(tmp_path).exists() == cached
+    monkeypatch.setattr(MainScreen, "_build_index", lambda self: None)  # no background build: the search alone
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"masked autoencoders")
+        await settle(pilot)
+        assert expected and app.main_screen.rows == expected
+        assert app.library.index_ready == cached  # the search read the file itself; without it, it scanned

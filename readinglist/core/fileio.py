@@ -16,7 +16,12 @@ _OURS = re.compile(r"^\..+\.rl-[a-z0-9_]{8}\.tmp$")
 
 
 def atomic_write_bytes(
-    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None, make_dirs: bool = True
+    path: Path,
+    data: bytes | Iterable[bytes | memoryview],
+    *,
+    mode: int | None = None,
+    owner: tuple[int, int] | None = None,
+    make_dirs: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` so that readers never see a partial file.
 
@@ -25,13 +30,16 @@ def atomic_write_bytes(
     is fsynced so the rename itself survives a power cut. ``mode`` and
     ``owner`` (uid, gid) are set on the new file before the rename (an export
     keeps the file's own); without them it is private to the user (0600).
+    ``data`` may be a sequence of chunks, written one after the other (a
+    large file need not be joined in memory first).
     """
-    atomic_write_chunks(path, (data,), mode=mode, owner=owner, make_dirs=make_dirs)
+    chunks = (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    atomic_write_chunks(path, chunks, mode=mode, owner=owner, make_dirs=make_dirs)
 
 
 def atomic_write_chunks(
     path: Path,
-    chunks: Iterable[bytes],
+    chunks: Iterable[bytes | memoryview],
     *,
     mode: int | None = None,
     owner: tuple[int, int] | None = None,

@@ -8,10 +8,11 @@ and ``update_paper``. Designed for 100k papers:
   (``index_order``).
 - Sets of papers are Python ints used as bitsets (``bitsets``): AND, OR and
   NOT over 100k papers take microseconds.
-- Text fields are folded once and searched through a word index per field
-  (``text_sets``, ``word_index``); ``index_text()`` builds the word indexes,
-  typically in a worker thread, and ``search()`` scans until then with the
-  same results.
+- Text fields are searched through a word index per field (``text_sets``,
+  ``word_index``), read from the index cache file (``index_cache``) by the
+  first search or ``index_text()``; without a usable file, ``index_text()``
+  builds the word indexes, typically in a worker thread, and writes the
+  file; ``search()`` scans the folded text until then with the same results.
 - Metadata and annotations keep their own sets (``paper_sets``,
   ``annotation_sets``). Sets only the caller knows (which papers are new,
   which have a PDF) and the similarity of papers are given by the caller.
@@ -24,7 +25,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import repeat
-from operator import gt, itemgetter
+from operator import attrgetter, gt, itemgetter
+from typing import TYPE_CHECKING
 
 from readinglist.core.annotation_sets import AnnotationSets
 from readinglist.core.bitsets import bits_of_few, pack
@@ -34,6 +36,9 @@ from readinglist.core.paper_sets import PaperSets
 from readinglist.core.query import SORTS, Group, Query, QueryError, Term, parse_query
 from readinglist.core.text_sets import TEXT_FIELDS, TextSets
 from readinglist.core.word_index import AFTER_ALL, fold_fast, pattern
+
+if TYPE_CHECKING:
+    from readinglist.core.index_cache import IndexCache
 
 CALLER_FLAGS = ("new", "pdf")
 """Sets the caller gives with ``set_flag``: ``is:new`` and ``has:pdf``."""
@@ -65,26 +70,38 @@ class SearchIndex:
         annotations: Mapping[str, Annotation],
         *,
         clock: Callable[[], datetime] | None = None,
+        saved: IndexCache | None = None,
+        newest: Sequence[int] | None = None,
     ) -> None:
+        """``saved``: the index cache file of the corpus ``papers`` were read from (None: none).
+        ``newest``: the positions of ``papers`` newest first, if the caller sorted them already."""
         self._lock = threading.RLock()
         self._papers = list(papers)
         n = self._n = len(self._papers)
         self._all = (1 << n) - 1
         dates = [paper.date or "" for paper in self._papers]
         # Stable: equal dates keep list order. Missing dates ("") sort last.
-        self._pos = sorted(range(n), key=dates.__getitem__, reverse=True)
+        if newest is None or len(newest) != n:
+            newest = sorted(range(n), key=dates.__getitem__, reverse=True)
+        self._pos = list(newest)
         self._order = Ordering(self._pos, [dates[pos] for pos in self._pos])
-        self._iid_by_id = {self._papers[pos].id: iid for iid, pos in enumerate(self._pos)}
-        id_order = sorted((fold_fast(paper_id), iid) for paper_id, iid in self._iid_by_id.items())
-        self._id_keys = [key for key, _ in id_order]
-        self._id_iids = [iid for _, iid in id_order]
-        self._metadata = PaperSets([self._papers[pos] for pos in self._pos])
+        in_order = list(map(self._papers.__getitem__, self._pos))
+        ids = list(map(attrgetter("id"), in_order))
+        self._iid_by_id = dict(zip(ids, range(n)))
+        # Built by the first search that needs them: a text query typed at
+        # launch does not wait for them.
+        self._ids: tuple[list[str], list[int]] | None = None
+        self._meta: PaperSets | None = None
+        self._updated: list[int] = []  # papers updated, for a metadata build running meanwhile
+        self._meta_lock = threading.Lock()  # one metadata build at a time
         self._annotations = AnnotationSets(n)
         for paper_id, annotation in annotations.items():
             iid = self._iid_by_id.get(paper_id)
             if iid is not None:
                 self._annotations.set(iid, annotation)
-        self._text = TextSets(self._lock, self._paper_of, n)
+        if saved is not None:
+            saved = saved.for_papers(ids)
+        self._text = TextSets(self._lock, self._paper_of, n, saved, in_order)
         self._flags = dict.fromkeys(CALLER_FLAGS, 0)
         self._similarity: Similarity | None = None
         self._gather_fn: Callable[[Sequence[float]], Sequence[float]] | None = None
@@ -107,17 +124,55 @@ class SearchIndex:
         return gather
 
     @property
+    def _metadata(self) -> PaperSets:
+        with self._lock:
+            if self._meta is None:
+                self._meta = PaperSets([self._paper_of(iid) for iid in range(self._n)])
+            return self._meta
+
+    def _build_metadata(self) -> None:
+        """The metadata sets, built without holding the lock (0.3 s at 100k): searches go on meanwhile.
+
+        A search needing them while the worker builds them waits for that build.
+        """
+        if self._meta is not None:
+            return
+        with self._meta_lock:
+            with self._lock:
+                if self._meta is not None:
+                    return
+                papers = [self._paper_of(iid) for iid in range(self._n)]
+                seen = len(self._updated)
+            built = PaperSets(papers)
+            with self._lock:
+                for iid in dict.fromkeys(self._updated[seen:]):
+                    for name in built.update(iid, self._paper_of(iid)):
+                        self._order.forget(name)
+                self._meta = built
+
+    def _id_order(self) -> tuple[list[str], list[int]]:
+        """Folded ids, sorted, and their papers' numbers (for id: prefixes)."""
+        if self._ids is None:
+            order = sorted((fold_fast(paper_id), iid) for paper_id, iid in self._iid_by_id.items())
+            self._ids = [key for key, _ in order], [iid for _, iid in order]
+        return self._ids
+
+    @property
     def text_indexed(self) -> bool:
         """True once ``index_text`` has finished; searches are fastest then."""
         return self._text.indexed
 
     def index_text(self) -> None:
-        """Build the word index of every text field (seconds at 100k papers).
+        """Read the word index of every text field from the cache file, or build it (seconds at 100k papers).
 
         Meant for a worker thread: searches and updates keep working while it
-        runs, and updates made meanwhile are applied before it finishes.
+        runs, and updates made meanwhile are applied before it finishes. A
+        build writes the cache file (when the index was given one). The
+        metadata sets (cat:, year:, has:code...) are built then too, unless a
+        search needed them first.
         """
         self._text.build_word_indexes()
+        self._build_metadata()
 
     # --- what the caller tells the index ----------------------------------------
 
@@ -138,7 +193,8 @@ class SearchIndex:
             if iid is None:
                 raise KeyError(f"paper {paper.id} is not in the index")
             self._papers[self._pos[iid]] = paper
-            for name in self._metadata.update(iid, paper):
+            self._updated.append(iid)
+            for name in self._meta.update(iid, paper) if self._meta is not None else ():
                 self._order.forget(name)
             self._order.date_changed(iid, paper.date or "")
             if "title" in self._text.update(iid, paper):
@@ -173,8 +229,12 @@ class SearchIndex:
             query = parse_query(query)
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}: choose one of {', '.join(SORTS)}")
-        for field in _fields_needed(query, sort):
-            self._text.ensure(field)
+        for field in _fields_needed(query):
+            self._text.prepare(field)
+        if sort == "title":
+            self._text.ensure("title")
+        if sort in ("added", "upvotes") or any(_needs_metadata(term) for term in query.terms):
+            self._build_metadata()  # before taking the lock: an index_text() building them may be under way
         scores = self._similarities(query, sort)  # outside the lock: a model may take a while
         with self._lock:
             result, levels = self._evaluate(query.tree, scores)
@@ -259,9 +319,10 @@ class SearchIndex:
             # The scores are by position, the bits by paper number: one gather in C.
             return pack(bytearray(map(gt, self._gather()(wanted), repeat(0.0))))
         if field == "id":
-            start = bisect_left(self._id_keys, value)
-            stop = bisect_left(self._id_keys, value + AFTER_ALL, start)
-            return bits_of_few(self._id_iids[start:stop], self._n)
+            keys, iids = self._id_order()
+            start = bisect_left(keys, value)
+            stop = bisect_left(keys, value + AFTER_ALL, start)
+            return bits_of_few(iids[start:stop], self._n)
         if (field, value) in (("is", "new"), ("has", "pdf")):
             return self._flags[value]
         if (field, value) == ("has", "code"):
@@ -303,8 +364,14 @@ def _present(values: Sequence[object]) -> list[tuple[int, object]]:
     return [(iid, value) for iid, value in enumerate(values) if value is not None]
 
 
-def _fields_needed(query: Query, sort: str) -> list[str]:
-    needed = {"title"} if sort == "title" else set()
+def _needs_metadata(term: Term) -> bool:
+    if term.field in ("cat", "year", "added", "listed", "upvotes"):
+        return True
+    return term.field == "has" and term.value in ("code", "arxiv")
+
+
+def _fields_needed(query: Query) -> list[str]:
+    needed = set()
     for term in query.terms:
         if term.field is None:
             needed.update(TEXT_FIELDS)

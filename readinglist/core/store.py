@@ -243,6 +243,12 @@ class Store(AnnotationsMixin, CurationMixin):
         """Every paper, in the order they were first imported (a new list: the caller's own)."""
         return list(self._current_papers())
 
+    @property
+    def papers_stamp(self) -> tuple[int, int, int] | None:
+        """The corpus file's (inode, mtime, size) when ``papers()`` last read it; None before."""
+        stamp = self._papers_stamp
+        return stamp if isinstance(stamp, tuple) else None
+
     def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
         if stamp is None and (self._papers or self.lazy):

@@ -1,24 +1,31 @@
 """The index's text fields: title, authors and abstract, and the papers a word or phrase finds in each.
 
-Each field is kept as one folded string per paper (``word_index.text_of``),
-built the first time a search needs it. ``build_word_indexes`` adds a word
-index per field; it takes seconds at 100k papers, so it is meant for a worker
-thread, and until it is done searches scan the folded text with the same
-results. Recent answers are remembered, so typing and deleting letters stays
-quick.
+Each field has a word index (``word_index.WordIndex``), read from the index
+cache file when it holds this corpus's (``index_cache``, tens of ms at 100k
+papers) or built by ``build_word_indexes`` (seconds: meant for a worker
+thread, which then writes the cache). Until a field has its word index,
+searches scan its folded text, one string per paper (``word_index.text_of``)
+built the first time a search needs it, with the same results. A phrase
+found through the word index is checked on the candidates' own text. Recent
+answers are remembered, so typing and deleting letters stays quick.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import contains
+from typing import TYPE_CHECKING
 
 from readinglist.core.bitsets import bits_of, flags_of, pack
 from readinglist.core.model import Paper
-from readinglist.core.word_index import WordIndex, pattern, text_of
+from readinglist.core.word_index import WordIndex, fold_fast, pattern, text_of
+
+if TYPE_CHECKING:
+    from readinglist.core.index_cache import IndexCache
 
 TEXT_FIELDS = ("title", "author", "abstract")
 _CACHE_SIZE = 256
@@ -28,13 +35,28 @@ class TextSets:
     """Folded text and word indexes of the papers numbered 0..n-1 (``paper_of(number)``).
 
     ``lock`` is the index's lock: ``update`` and ``phrase_set`` are called
-    holding it; building takes it only for short moments.
+    holding it; building takes it only for short moments. ``saved``: the
+    index cache file of these papers, read before building and written after.
     """
 
-    def __init__(self, lock: threading.RLock, paper_of: Callable[[int], Paper], n: int) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        paper_of: Callable[[int], Paper],
+        n: int,
+        saved: IndexCache | None = None,
+        papers: list[Paper] | None = None,
+    ) -> None:
         self._lock = lock
         self._paper_of = paper_of
         self.n = n
+        self._saved = saved
+        self._load_lock = threading.Lock()
+        self._load_tried = saved is None
+        # The papers the cache file describes (``papers``: the same, in number
+        # order): the old text of a paper changed since, unless changed in place.
+        self._base = (papers or [paper_of(iid) for iid in range(n)]) if saved is not None else []
+        self._held: dict[str, dict[int, str]] = {field: {} for field in TEXT_FIELDS}  # text indexed, when no texts
         self._build_lock = threading.Lock()
         self._field_locks = {field: threading.Lock() for field in TEXT_FIELDS}
         self.texts: dict[str, list[str]] = {}
@@ -66,9 +88,72 @@ class TextSets:
                 self.texts[field] = texts
             return texts
 
+    def prepare(self, field: str) -> None:
+        """Make ``field`` searchable: its word index from the cache file, else its folded text."""
+        if field not in self._indexes and not self.load_saved():
+            self.ensure(field)
+
+    def load_saved(self, *, check: bool = True) -> bool:
+        """Take every field's word index from the cache file if it holds these papers'; True once indexed.
+
+        Tried once; papers updated before or while it loads are applied. A
+        search arriving while another thread reads the file waits for it
+        (tens of ms) rather than fold every paper's text. ``check=False``
+        leaves the CRC of the postings to the caller (``_check_loaded``).
+        """
+        if self.indexed or self._load_tried:
+            return self.indexed
+        with self._load_lock:
+            if not self._load_tried:
+                try:
+                    self._install(self._saved.load(TEXT_FIELDS, check=check) if self._saved is not None else None)
+                finally:
+                    self._load_tried = True  # only once installed: nobody scans meanwhile
+            return self.indexed
+
+    def _check_loaded(self) -> bool:
+        """The postings read from the file are whole; if not, they are dropped (the index is built)."""
+        if self._saved is None or self._saved.check_postings():
+            return True
+        with self._lock:
+            self._indexes.clear()
+            self._held = {field: {} for field in TEXT_FIELDS}
+            self._cache.clear()
+        return False
+
+    def _install(self, indexes: dict[str, WordIndex] | None) -> None:
+        if indexes is None:
+            return
+        with self._lock:
+            for field, index in indexes.items():
+                if field in self._indexes:
+                    continue
+                texts = self.texts.get(field)
+                for iid in set(self._changed):  # the file holds the papers as they were at first
+                    base, paper = self._base[iid], self._paper_of(iid)
+                    new = texts[iid] if texts is not None else text_of(field, paper, {})
+                    if base is paper:  # maybe changed in place: what the file holds is unknown
+                        index.forget(iid)
+                        index.replace(iid, " ", new)
+                    else:
+                        old = text_of(field, base, {})
+                        if old != new:
+                            index.replace(iid, old, new)
+                    if texts is None:
+                        self._held[field][iid] = new
+                self._indexes[field] = index
+            self._cache.clear()
+
     def build_word_indexes(self) -> None:
-        """Build the word index of every field; updates made meanwhile are applied before it ends."""
+        """Build the word index of every field; updates made meanwhile are applied before it ends.
+
+        The cache file is read first when there is one; a build writes it
+        (unless papers changed meanwhile: the file is keyed by the corpus the
+        index began from).
+        """
         with self._build_lock:
+            if self.load_saved(check=False) and self._check_loaded():
+                return
             for field in TEXT_FIELDS:
                 if field in self._indexes:
                     continue
@@ -83,19 +168,42 @@ class TextSets:
                         if current[iid] != snapshot[iid]:
                             index.replace(iid, snapshot[iid], current[iid])
                     self._indexes[field] = index
+            with self._lock:
+                unchanged = not self._changed
+                indexes = dict(self._indexes)
+            if self._saved is not None and unchanged:
+                self._saved.save(indexes)
 
     def update(self, iid: int, paper: Paper) -> set[str]:
         """Take paper ``iid``'s new text into account; the fields whose text changed."""
         changed = set()
         cache: dict[str, str] = {}
-        for field, texts in self.texts.items():
+        for field in TEXT_FIELDS:
+            texts = self.texts.get(field)
+            index = self._indexes.get(field)
+            if texts is None and index is None:
+                continue  # nothing holds this field's text yet: it is read from the papers when needed
             new = text_of(field, paper, cache)
-            if new != texts[iid]:
-                index = self._indexes.get(field)
-                if index is not None:
-                    index.replace(iid, texts[iid], new)
+            if texts is not None:
+                old: str | None = texts[iid]
+            else:
+                held = self._held[field]
+                old = held.get(iid)
+                if old is None and self._base[iid] is not paper:
+                    old = text_of(field, self._base[iid], cache)
+            if new == old:
+                continue
+            if index is not None:
+                if old is None:  # changed in place, and never seen before: look for it in every word
+                    index.forget(iid)
+                    index.replace(iid, " ", new)
+                else:
+                    index.replace(iid, old, new)
+            if texts is not None:
                 texts[iid] = new
-                changed.add(field)
+            else:
+                self._held[field][iid] = new
+            changed.add(field)
         self._changed.append(iid)
         self._cache.clear()
         return changed
@@ -108,7 +216,7 @@ class TextSets:
         if bits is not None:
             self._cache.move_to_end(key)
             return bits
-        texts = self.texts[field]
+        texts = self.texts.get(field)
         index = self._indexes.get(field)
         if index is not None:
             bits = index.prefix(found[-1])
@@ -117,8 +225,10 @@ class TextSets:
                     break
                 bits &= index.exact(word)
             if len(found) > 1 and bits:
-                bits = self._scan(texts, wanted, bits)
+                within = self._cached_superset(field, wanted)
+                bits = self._scan_candidates(field, texts, found, bits if within is None else bits & within)
         else:
+            assert texts is not None, f"{field}: prepare() it first"
             bits = self._scan(texts, wanted, self._cached_superset(field, wanted))
         self._cache[key] = bits
         if len(self._cache) > _CACHE_SIZE:
@@ -133,6 +243,29 @@ class TextSets:
             if bits is not None:
                 return bits
         return None
+
+    def _scan_candidates(self, field: str, texts: list[str] | None, found: tuple[str, ...], within: int) -> int:
+        """The papers of ``within`` whose ``field`` holds the phrase ``found``: their folded text, or their own."""
+        if texts is not None:
+            return self._scan(texts, pattern(found), within)
+        # Without the folded text (~25 us an abstract to make), the phrase is
+        # a pattern over the folded field: each word whole (no letter or digit
+        # before the first, at least one other character after each), the last
+        # a prefix. The first word leads, so the search skips ahead to it.
+        first = re.escape(found[0])
+        phrase = re.compile(f"{first}(?<![^\\W_]{first})" + "".join(f"[\\W_]+{re.escape(w)}" for w in found[1:])).search
+        wanted = pattern(found)
+        paper_of = self._paper_of
+        cache: dict[str, str] = {}
+        hits = []
+        for iid in compress(range(self.n), flags_of(within, self.n)):
+            paper = paper_of(iid)
+            if field == "author":  # names are parts: a phrase never runs from one into the next
+                if wanted in text_of(field, paper, cache):
+                    hits.append(iid)
+            elif phrase(fold_fast(paper.title if field == "title" else paper.abstract)):
+                hits.append(iid)
+        return bits_of(hits, self.n)
 
     def _scan(self, texts: list[str], wanted: str, within: int | None) -> int:
         n = self.n
