@@ -26,6 +26,10 @@ def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
         from readinglist.bench.session import run_import
 
         return run_import([Path(p) for p in params["listings"]], Path(params["home"]))
+    if task == "warm":
+        from readinglist.bench.session import run_warm
+
+        return run_warm(Path(params["home"]))
     if task == "cli":
         from readinglist.bench.cli import run_cli
 
