@@ -291,3 +291,24 @@ def test_restore_without_a_name_takes_the_newest_backup_that_differs_and_says_wh
     assert Path(used) != newest and Path(used).read_bytes() != newest.read_bytes()
     listed = [Path(p).name for p in ok(cli(home, "doctor", "--list-backups")).split()]
     ok(cli(home, "doctor", "--restore", listed[-1]))  # a name as doctor lists it
+
+
+async def test_app_reports_an_older_copy_put_in_place_once_and_never_writes_over_it(home: Path) -> None:
+    app, _ = make_app(home)
+    target = home / ANNOTATIONS_FILE
+    older = target.read_bytes()
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "r")  # two changes newer than the copy
+        await pilot.pause()
+        target.write_bytes(older)  # a sync tool puts yesterday's file back
+        for _ in range(3):
+            app.main_screen.check_external_changes()  # what the app's timer does every 2 s
+        await pilot.press("s")
+        await pilot.pause()
+        messages = app.messages("error")
+        replaced = [m for m in messages if str(target) in m and "replaced by an older copy" in m]
+        assert len(replaced) == 2, messages  # the timer says it once; the refused save says it again
+        assert any(m.startswith("Not saved") for m in replaced)
+    assert target.read_bytes() == older
+    assert "older than its journal" in cli(home, "doctor").stdout

@@ -125,6 +125,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.filter_keys = filter_keys or {"slash"}
         self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
         self._index_started = False
+        self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
         self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -381,6 +382,11 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             # While our own resolve run writes the corpus, it reloads what it wrote itself.
             changes = self.library.refresh(papers=self.enrich_cancel is None)
         except UserError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            # A damaged, vanished or replaced store file stays so until the user
+            # acts: say it once, not every two seconds (each save says it again).
+            if str(exc) != self._store_problem:
+                self._store_problem = str(exc)
+                self.notify(str(exc), severity="error", timeout=10)
             return
+        self._store_problem = None
         self.show_changes(changes)
