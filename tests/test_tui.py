@@ -135,6 +135,7 @@ async def test_open_arxiv_search_then_abs_and_pdf_once_resolved(tmp_path: Path) 
         assert len(opened) == 1  # no PDF without an arXiv id
         app.library.store.update_papers({paper.id: {"arxiv_id": "2207.06405"}})
         app.main_screen.check_external_changes()
+        await settle(pilot)  # the corpus is read in a worker
         await pilot.press("o", "p")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -382,7 +383,8 @@ async def test_papers_resolved_by_another_instance_appear(tmp_path: Path) -> Non
         pid = app.main_screen.current.id
         Store.open(tmp_path).update_papers({pid: {"arxiv_id": "2401.00001"}})
         app.main_screen.check_external_changes()
-        await pilot.pause()
+        assert app.main_screen.current.arxiv_id is None  # read in a worker: the list never waits for it
+        await settle(pilot)
         assert app.main_screen.current.arxiv_id == "2401.00001"
         await pilot.press("o")
         assert opened == ["https://arxiv.org/abs/2401.00001"]
@@ -544,3 +546,22 @@ async def test_a_query_typed_before_the_index_is_ready_shows_the_right_rows(tmp_
         await settle(pilot)
         assert expected and app.main_screen.rows == expected
         assert app.library.index_ready == cached  # the search read the file itself; without it, it scanned
+
+
+async def test_papers_another_instance_imported_appear_without_moving_the_cursor(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    bib = tmp_path / "one.bib"
+    bib.write_text("@article{k, title={Quokka Kernels for Reading Lists}, author={Ada Lovelace}, year={2026}}\n", encoding="utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        highlighted = app.main_screen.current.id
+        before = len(app.library)
+        Store.open(tmp_path).import_files([bib])  # `readinglist import one.bib` in another terminal
+        app.main_screen.check_external_changes()
+        await settle(pilot)
+        assert len(app.library) == before + 1
+        assert app.main_screen.current.id == highlighted
+        await pilot.press("slash", *"quokka", "enter")
+        await settle(pilot)
+        assert [app.library.papers[r].title for r in app.main_screen.rows] == ["Quokka Kernels for Reading Lists"]

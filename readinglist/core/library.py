@@ -371,6 +371,17 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
                     changes.annotations.add(pid)
         return changes
 
+    def corpus_changed_on_disk(self) -> bool:
+        """Another process wrote the corpus since these papers were read."""
+        return self._loaded is not None and self.store.corpus_changed_on_disk()
+
+    def take_papers(self, papers: list[Paper], stamp: tuple[int, int, int]) -> Changes:
+        """Take in papers a worker read with ``Store.read_papers`` (nothing if the
+        file changed again meanwhile: the next refresh reads it)."""
+        if not self.store.adopt_papers(papers, stamp):
+            return Changes()
+        return self.reload_papers(None)
+
     def reload_papers(self, pids: Iterable[str] | None) -> Changes:
         """Take papers changed in the store (by enrichment, an import) into the view.
 

@@ -271,6 +271,32 @@ class Store(AnnotationsMixin, CurationMixin):
                 self._checked.remember(stamp)
         return self._papers
 
+    def read_papers(self) -> tuple[list[Paper], tuple[int, int, int]] | None:
+        """The corpus parsed afresh, leaving what the store holds alone (for a
+        worker thread: the app reads another process's write off its UI
+        thread, then ``adopt_papers`` on it). None when the file is gone or not
+        laid out a record a line (``papers()`` then reads it, and reports it)."""
+        stamp = self._corpus_storage.stamp()
+        if stamp is None:
+            return None
+        with _no_gc():
+            papers = self._stream_papers(self._checked.holds(stamp))
+        if papers is None or self._corpus_storage.stamp() != stamp:
+            return None
+        return papers, stamp
+
+    def adopt_papers(self, papers: list[Paper], stamp: tuple[int, int, int]) -> bool:
+        """Take papers ``read_papers`` gave, if the file is still that version."""
+        if self._corpus_storage.stamp() != stamp:
+            return False  # written again meanwhile: the next look reads it
+        self._papers = papers
+        self._positions = {p.id: i for i, p in enumerate(papers)}
+        self._papers_stamp = stamp
+        self._corpus_storage.release()
+        self._corpus_storage._stamp = stamp
+        self._checked.remember(stamp)
+        return True
+
     def _stream_papers(self, trusted: bool = False) -> list[Paper] | None:
         """Papers parsed a line at a time; None if the file is not laid out so."""
         records = self._corpus_storage.iter_table("papers")

@@ -4,7 +4,7 @@ thread-safe) and the screen applies it on the UI thread."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -30,6 +30,16 @@ class QueryRejected(Message):
 
 class IndexReady(Message):
     """The word index is built: filtering is at full speed."""
+
+
+class CorpusRead(Message):
+    """Another process's write of the corpus, read in a worker: (papers, stamp),
+    None (read it on the UI thread), or the error reading it gave."""
+
+    def __init__(self, read: Any, error: str | None = None) -> None:
+        super().__init__()
+        self.read = read
+        self.error = error
 
 
 class EnrichProgress(Message):

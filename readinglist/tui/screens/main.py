@@ -126,6 +126,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
         self._index_started = False
         self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
+        self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -321,13 +322,17 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             return
         error = event.worker.error
         what = {"filter": "Search", "index": "Building the search index", "enrich": "Resolve", "add": "Adding papers",
-                "fetch": "Fetching", "pdf": "The PDF download"}.get(event.worker.group, "A task")
+                "fetch": "Fetching", "pdf": "The PDF download", "corpus": "Reading the corpus another readinglist wrote"}.get(
+            event.worker.group, "A task"
+        )
         self.notify(f"{what} failed: {type(error).__name__}: {error}", severity="error", timeout=10)
         if event.worker.group == "filter":
             self._pending_search = None
             self.update_status()
         elif event.worker.group == "enrich":
             self.enrich_stopped()
+        elif event.worker.group == "corpus":
+            self._reading_corpus = False  # the next check tries again
         elif event.worker.group in self.busy:
             self.busy.pop(event.worker.group, None)
             self.status_note("")
@@ -377,16 +382,51 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
 
     @_while_mounted
     def check_external_changes(self) -> None:
-        """Another readinglist wrote the store: show its changes too."""
+        """Another readinglist wrote the store: show its changes too.
+
+        A new corpus is read in a worker (~2 s at 100k papers, which froze the
+        list when read here) and taken in by ``on_corpus_read``; the
+        annotations, small, are read at once."""
+        # While our own resolve run writes the corpus, it reloads what it wrote itself.
+        if self.enrich_cancel is None and not self._reading_corpus and self.library.corpus_changed_on_disk():
+            self._reading_corpus = True
+            self._read_corpus()
         try:
-            # While our own resolve run writes the corpus, it reloads what it wrote itself.
-            changes = self.library.refresh(papers=self.enrich_cancel is None)
+            changes = self.library.refresh(papers=False)
         except UserError as exc:
-            # A damaged, vanished or replaced store file stays so until the user
-            # acts: say it once, not every two seconds (each save says it again).
-            if str(exc) != self._store_problem:
-                self._store_problem = str(exc)
-                self.notify(str(exc), severity="error", timeout=10)
+            self._store_problem_seen(exc)
             return
         self._store_problem = None
+        self.show_changes(changes)
+
+    def _store_problem_seen(self, exc: Exception) -> None:
+        # A damaged, vanished or replaced store file stays so until the user
+        # acts: say it once, not every two seconds (each save says it again).
+        if str(exc) != self._store_problem:
+            self._store_problem = str(exc)
+            self.notify(str(exc), severity="error", timeout=10)
+
+    @work(thread=True, exclusive=True, group="corpus", exit_on_error=False)
+    def _read_corpus(self) -> None:
+        from readinglist.tui.messages import CorpusRead
+
+        try:
+            read = self.library.store.read_papers()
+        except UserError as exc:
+            self.post_message(CorpusRead(None, error=str(exc)))
+            return
+        self.post_message(CorpusRead(read))
+
+    def on_corpus_read(self, message) -> None:
+        self._reading_corpus = False
+        try:
+            if message.error is not None:
+                raise UserError(message.error)
+            if message.read is None:  # not laid out a record a line: read it here
+                changes = self.library.refresh(papers=self.enrich_cancel is None)
+            else:
+                changes = self.library.take_papers(*message.read)
+        except UserError as exc:
+            self._store_problem_seen(exc)
+            return
         self.show_changes(changes)
