@@ -209,3 +209,20 @@ def test_write_export_will_not_append_to_binary_file(tmp_path):
     with pytest.raises(UserError, match="not UTF-8"):
         write_export(target, "x", append=True)
     assert target.read_bytes() == b"\xff\xfe\x00binary"
+
+
+def test_markdown_append_skips_papers_already_listed(store, capsys, tmp_path):
+    target = tmp_path / "reading-group.md"
+    code, out, _ = run(capsys, "--format", "md", "--append", str(target))
+    assert code == 0 and out.strip() == f"appended 3 papers to {target}"
+    text = target.read_text()
+    # The same starred list again (next week's meeting): nothing is listed twice.
+    code, out, _ = run(capsys, "--format", "md", "--append", str(target))
+    assert out.strip() == f"appended 0 papers to {target}; skipped 3 papers already in it"
+    assert target.read_text() == text
+    # One more starred paper: only it is added.
+    extra = store.papers()[7]
+    store.set_star(extra.id, True)
+    code, out, _ = run(capsys, "--format", "md", "--append", str(target))
+    assert out.strip() == f"appended 1 paper to {target}; skipped 3 papers already in it"
+    assert target.read_text().startswith(text) and target.read_text().count("\n- [") == 4

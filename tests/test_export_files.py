@@ -152,3 +152,20 @@ def test_ris_append_skips_records_already_there(tmp_path):
     report = export_to_file("ris", LIBRARY, target, append=True)
     assert [p.title for p in report.skipped] == [p.title for p in LIBRARY[:2]]
     assert target.read_text().count("ER  - ") == 4
+
+
+def test_markdown_append_knows_a_hand_written_list_by_its_links_and_titles(tmp_path):
+    target = tmp_path / "list.md"
+    target.write_text(
+        "# Reading group\n\n"
+        "- [MAE that listens (audio)](https://arxiv.org/abs/2207.06405v2) — we read this one\n"
+        "* [A \\*starred\\* title](<https://doi.org/10.1000/ab%28c%29>)\n"
+        "- [Attention Is All You Need](https://example.org/attention)\n",
+        encoding="utf-8",
+    )
+    existing = read_existing(target, "md")
+    by_arxiv = Paper(id="a", title="Masked Autoencoders that Listen", arxiv_id="2207.06405")
+    by_doi = Paper(id="b", title="Something else entirely", doi="10.1000/AB(C)")
+    by_title = Paper(id="c", title="Attention is all you need!")
+    new = Paper(id="d", title="A paper nobody listed", arxiv_id="2301.00001")
+    assert [existing.holds(p) for p in (by_arxiv, by_doi, by_title, new)] == [True, True, True, False]

@@ -17,6 +17,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from readinglist.core.errors import UserError
 from readinglist.core.fileio import atomic_write_bytes
@@ -113,6 +114,8 @@ def read_existing(path: Path, fmt: str = "bib") -> ExistingFile:
         return _ris_contents(real, data, text)
     if fmt in {"bib", "biblatex"}:
         return _bib_contents(real, data, text)
+    if fmt == "md":
+        return _markdown_contents(real, data, text)
     return ExistingFile(path=real, data=data)
 
 
@@ -126,6 +129,25 @@ _ARXIV_IN_TEXT = re.compile(
 
 def _loose_title(title: str) -> str:
     return normalize_title(re.sub(r"[{}$]", "", _LATEX_COMMAND.sub("", title)))
+
+
+# A list item as the Markdown export writes it: "- [escaped title](url)" (or <url>).
+_MD_ITEM = re.compile(r"^[ \t]*[-*+][ \t]+\[((?:\\.|[^\]\\\n])*)\]\(<?([^)\s>]+)>?\)", re.MULTILINE)
+_MD_ESCAPE = re.compile(r"\\(.)")
+_DOI_IN_URL = re.compile(r"doi\.org/(10\.[^?#\s]+)", re.IGNORECASE)
+
+
+def _markdown_contents(real: Path, data: bytes, text: str) -> ExistingFile:
+    """The papers a reading list already holds: each item's title, and the
+    arXiv id or DOI in its link (a list written by hand counts too)."""
+    titles, urls = set(), []
+    for match in _MD_ITEM.finditer(text):
+        title = _loose_title(_MD_ESCAPE.sub(r"\1", match.group(1)))
+        if title:
+            titles.add(title)
+        urls.append(unquote(match.group(2)))
+    dois = {m.group(1).casefold() for m in map(_DOI_IN_URL.search, urls) if m}
+    return ExistingFile(path=real, data=data, eprints=frozenset(_eprints_in(urls)), dois=frozenset(dois), titles=frozenset(titles))
 
 
 def _eprints_in(values: list[str]) -> set[str]:
