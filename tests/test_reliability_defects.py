@@ -182,6 +182,22 @@ def test_3_a_change_whose_writer_died_before_writing_is_still_settled_not_taken_
     assert Store.open(home, backup=False).annotation(pid).note == "a later note"
 
 
+def test_3_a_killed_writer_followed_by_another_process_import_is_not_taken_for_a_replaced_file(home: Path) -> None:
+    from readinglist.core.journal import ADDED, Change
+
+    store = Store.open(home)
+    first, second = [p.id for p in store.papers()[:2]]
+    store.set_star(first, True)
+    # A writer journals a note (next generation) and is killed before writing it;
+    # meanwhile another process's import appends its line (imports do not hold the lock).
+    store.journal.append([Change(second, "note", "", "never written")], gen=store._ann_storage.generation + 1)
+    store.journal.append([Change("", ADDED, None, [first])])
+    reopened = Store.open(home, backup=False)  # not "replaced by an older copy"
+    assert reopened.annotation(second).note == "" and reopened.annotation(first).star
+    entries = reopened.journal.read()
+    assert all(e.after != "never written" for e in entries) and any(e.field == ADDED for e in entries)
+
+
 # 5 -----------------------------------------------------------------------
 
 BAD_ANNOTATIONS = {

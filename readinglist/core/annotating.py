@@ -256,20 +256,22 @@ class AnnotationsMixin:
         current = self.annotations()
         found = self._ann_storage.generation
         newest, newest_group = self.journal.newest_generation(tail)
-        if tail[-1].field.startswith("*"):
-            if newest > found:
-                raise StoreError(replaced_message(self.annotations_path, found, newest))
-            return
-        last_group = tail[-1].group
-        if newest > found and not (newest == found + 1 and newest_group == last_group):
+        if newest > found + 1:
             raise StoreError(replaced_message(self.annotations_path, found, newest))
-        last = [e for e in tail if e.group == last_group]
-        if newest_group == last_group and newest <= found:
-            return  # the last write landed
+        if newest == found + 1:
+            # Its writer was killed between its journal line and its write.
+            # (Lines without a generation, such as an import's, may follow it:
+            # they are appended outside the lock.)
+            unsettled = newest_group
+        elif any(e.group == tail[-1].group and e.gen is None and e.field in ANNOTATION_FIELDS for e in tail):
+            unsettled = tail[-1].group  # written without generations (an older readinglist): by value
+        else:
+            return  # the newest write landed
         lost = [
             e.id
-            for e in last
-            if e.field in ANNOTATION_FIELDS
+            for e in tail
+            if e.group == unsettled
+            and e.field in ANNOTATION_FIELDS
             and getattr(current.get(e.pid) or Annotation(), e.field) != e.after
         ]
         self.journal.abort(lost)
