@@ -357,7 +357,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         ``papers=False`` leaves the corpus alone (our own resolve run is writing it).
         """
         changes = Changes()
-        if papers and self._loaded is not None and self.store.corpus_changed_on_disk():
+        if papers and self.corpus_changed_on_disk():
             changes |= self.reload_papers(None)
         if self.store.annotations_changed_on_disk():
             fresh = self.store.annotations()
