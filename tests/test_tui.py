@@ -14,7 +14,9 @@ from readinglist.tui.screens.confirm import ConfirmScreen
 from readinglist.tui.screens.note import NoteEditor
 from readinglist.tui.screens.tags import TagEditor
 from readinglist.core.links import arxiv_search_url
-from tests.tui_helpers import make_app, settle
+from readinglist.core.config import Config
+from readinglist.core.library import Library
+from tests.tui_helpers import RecordingApp, make_app, settle
 
 
 async def go_to(pilot, title: str) -> None:
@@ -58,7 +60,7 @@ async def test_tags_editor_completes_existing_tags(tmp_path: Path) -> None:
         assert isinstance(app.screen, TagEditor)
         await pilot.press(*"todo vis", "right", "enter")
         assert app.library.store.annotation(pid).tags == ["todo", "vision-language"]
-        assert "vision-language" in str(app.main_screen.query_one("#detail-body").render())
+        assert "vision-language" in app.main_screen.query_one("#detail").text.plain
 
 
 async def test_note_is_saved_with_ctrl_s_and_shown_as_plain_text(tmp_path: Path) -> None:
@@ -72,8 +74,8 @@ async def test_note_is_saved_with_ctrl_s_and_shown_as_plain_text(tmp_path: Path)
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, NoteEditor)
         assert app.library.store.annotation(pid).note == "See [bold]x[/bold]"
-        detail = app.main_screen.query_one("#detail-body").render()
-        assert "See [bold]x[/bold]" in str(detail)
+        detail = app.main_screen.query_one("#detail").text.plain
+        assert "See [bold]x[/bold]" in detail
 
 
 async def test_escape_asks_before_discarding_an_unsaved_note(tmp_path: Path) -> None:
@@ -203,6 +205,37 @@ async def test_filter_as_you_type_shows_matches_and_count(tmp_path: Path) -> Non
         await pilot.press("escape")  # clears the filter
         await settle(pilot)
         assert len(app.main_screen.rows) == 413
+
+
+class FrameRecordingApp(RecordingApp):
+    """Records, at every frame the app paints, the filter text shown and the
+    filter the shown list answers (``_display`` is where Textual hands a
+    frame to the terminal)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames: list[tuple[str, str]] = []
+
+    def _display(self, screen, renderable) -> None:
+        super()._display(screen, renderable)
+        if renderable is not None and screen is self.screen and self.screen is self.main_screen:
+            self.frames.append((self.main_screen.filter_input.value, self.main_screen.query_text))
+
+
+async def test_no_frame_shows_a_typed_character_above_the_previous_list(tmp_path: Path, monkeypatch) -> None:
+    # The character waits for its list at most HOLD_S; made long here so the
+    # test does not depend on the machine's speed.
+    monkeypatch.setattr("readinglist.tui.widgets.filter_input.HOLD_S", 5.0)
+    app = FrameRecordingApp(Library(Store.open(tmp_path, year=2026), label="app"), config=Config(), opener=lambda url: None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"masked")
+        await settle(pilot)
+        await pilot.press("backspace", "backspace")
+        await settle(pilot)
+    typed = [frame for frame in app.frames if frame[0]]
+    assert ("masked", "masked") in typed and ("mask", "mask") in typed
+    assert all(text == shown for text, shown in typed), [f for f in typed if f[0] != f[1]]
 
 
 async def test_malformed_query_shows_a_hint_and_keeps_the_list(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ async def test_resolve_highlighted_paper_updates_detail_and_links(tmp_path: Path
         await pilot.pause(0.2)
         assert app.main_screen.current.arxiv_id == "2207.06405"
         assert Store.open(tmp_path).paper(pid).arxiv_id == "2207.06405"
-        assert "https://arxiv.org/abs/2207.06405" in str(app.main_screen.query_one("#detail-body").render())
+        assert "https://arxiv.org/abs/2207.06405" in app.main_screen.query_one("#detail").text.plain
         assert any("Resolve finished: 1 resolved" in m for m in app.messages())
         await pilot.press("o")
         assert opened == ["https://arxiv.org/abs/2207.06405"]

@@ -175,7 +175,7 @@ async def test_metadata_edited_in_the_app_is_the_users_and_survives(tmp_path: Pa
         paper = Store.open(tmp_path).paper(pid)
         assert paper.arxiv_id == "2207.06405" and paper.citation_key == "mine2024"
         assert paper.edited("arxiv_id") and app.library.paper(pid).citation_key == "mine2024"
-        assert "key" in str(app.main_screen.query_one("#detail-body").render())
+        assert "key" in app.main_screen.query_one("#detail").text.plain
 
 
 async def test_u_brings_back_removed_papers_and_undoes_a_metadata_edit(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from readinglist.tui.screens.library_actions import LibraryActions
 from readinglist.tui.screens.navigation import Navigation
 from readinglist.tui.screens.paper_actions import PaperActions
 from readinglist.tui.widgets.detail import PaperDetail
+from readinglist.tui.widgets.filter_input import FilterInput
 from readinglist.tui.widgets.paper_list import ListHeader, PaperList
 from readinglist.tui.widgets.status_line import Status, StatusLine
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 EXTERNAL_CHECK_S = 2.0
 DETAIL_DELAY_S = 0.05
+# After a keystroke in the filter the detail pane waits for typing to rest:
+# drawn between two fast keys, it took a frame the next key's list needed.
+FILTER_DETAIL_DELAY_S = 0.1
 SEARCHING_NOTICE_S = 0.25
 UI_LOCK_WAIT_S = 0.25
 SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
@@ -131,7 +135,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
 
     def compose(self) -> ComposeResult:
         # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
-        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False)
+        yield FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False)
         yield Static(id="query-hint")
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
@@ -167,8 +171,8 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         return self.query_one(PaperList)
 
     @property
-    def filter_input(self) -> Input:
-        return self.query_one("#filter", Input)
+    def filter_input(self) -> FilterInput:
+        return self.query_one("#filter", FilterInput)
 
     @property
     def selection(self) -> list[str]:
@@ -254,6 +258,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         hint.add_class("shown")
         self.update_status()
         self.services.applied("hint", message.text)
+        hint.call_after_refresh(self.filter_input.release_paint)
 
     def on_search_done(self, message: SearchDone) -> None:
         self.show_rows(message.text, message.rows)
@@ -278,9 +283,13 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.query_text = text
         self.rows = rows
         self.paper_list.set_rows(rows, keep=keep)
-        self.show_detail_soon()
+        self.show_detail_soon(FILTER_DETAIL_DELAY_S)
         self.update_status()
         self.services.applied("list", text)
+        # Released once the list has told the screen what it repaints: a
+        # frame painted before that would hold the typed character only,
+        # and the list would wait for the next frame after it.
+        self.paper_list.call_after_refresh(self.filter_input.release_paint)
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_index(self) -> None:
@@ -345,12 +354,13 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             self.highlighted_id = event.paper.id  # kept for the next session
         self.show_detail_soon()
 
-    def show_detail_soon(self) -> None:
-        """Refresh the detail pane once the cursor rests: its update re-lays out
-        the screen (~15-50 ms); on every row of a held j it made the list lag."""
+    def show_detail_soon(self, delay: float = DETAIL_DELAY_S) -> None:
+        """Refresh the detail pane once the cursor rests: wrapping and drawing
+        a paper's text costs a few ms, and on every row of a held j (or every
+        key typed fast) it made the list lag."""
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
+        self._detail_timer = self.set_timer(delay, self.show_detail)
 
     @_while_mounted
     def show_detail(self) -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -112,6 +113,7 @@ class PaperList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"paper-list--cursor", "paper-list--selected"}
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    virtual_size = Reactive(Size(0, 0), layout=False)  # see _set_virtual_height
 
     class SelectionChanged(Message):
         """Papers were selected or unselected; ``count`` are selected now."""
@@ -134,14 +136,19 @@ class PaperList(ScrollView, can_focus=True):
         self.filter_keys = filter_keys
         self.rows: Sequence[int] = range(len(library))
         self.selected: dict[str, None] = {}  # paper ids, in the order they were selected
-        self._render_row = lru_cache(maxsize=512)(self._render_row_uncached)
+        # Drawn rows by (paper position, width, cursor): a new filter mostly
+        # shows papers the previous one showed, and drawing a row is most of
+        # a keystroke's frame. Cleared when papers, annotations, the
+        # selection or the styles change.
+        self._render_row = lru_cache(maxsize=2048)(self._render_row_uncached)
+        self._drawn: tuple[object, ...] = ()  # what the cached rows were drawn with
+        self._styles: tuple[Style, Style, Style] | None = None  # plain, cursor, selected: one look-up a frame
 
     # --- data ----------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[int], *, keep: str | None = None) -> None:
         """Show ``rows``; keep the cursor on paper ``keep`` if it is still shown."""
         self.rows = rows
-        self._render_row.cache_clear()
         target = 0
         if keep is not None:
             position = self.library.position(keep)
@@ -150,10 +157,22 @@ class PaperList(ScrollView, can_focus=True):
                 target = rows.index(position) if position is not None else 0
             except ValueError:
                 target = 0
-        self.virtual_size = Size(self.size.width, len(rows))
+        self._set_virtual_height(len(rows))
         self.cursor = target
         self.scroll_to(y=max(0, target - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
+
+    def _set_virtual_height(self, height: int) -> None:
+        # A new row count changes only what the scrollbar draws; the screen
+        # is laid out again (~6 ms, and a full repaint) only when the
+        # scrollbar has to appear or go, since that changes the rows' width.
+        self.virtual_size = Size(self.size.width, height)
+        if (height > self.size.height) != self.show_vertical_scrollbar:
+            self.refresh(layout=True)
+        elif self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = height
+            bar.window_size = self.size.height
 
     def refresh_rows(self) -> None:
         """Redraw after papers or annotations changed."""
@@ -207,7 +226,6 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._render_row.cache_clear() if old == new else None
         self.refresh_lines(old)
         self.refresh_lines(new)
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True, force=True)
@@ -256,15 +274,34 @@ class PaperList(ScrollView, can_focus=True):
 
     # --- drawing -----------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's styles walk its ancestors: looked up once a frame, not
+        # once a row (they were a fifth of drawing the list).
+        papers = self.library.papers
+        styles = (
+            self.rich_style,
+            self.get_component_rich_style("paper-list--cursor"),
+            self.get_component_rich_style("paper-list--selected"),
+        )
+        drawn = (papers, len(papers), styles, self.library.new_since)
+        if drawn != self._drawn:
+            self._render_row.cache_clear()
+            self._drawn = drawn
+        self._styles = styles
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles = None
+
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
         if row >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        return self._render_row(row, width, row == self.cursor)
+        return self._render_row(self.rows[row], width, row == self.cursor)
 
-    def _render_row_uncached(self, row: int, width: int, is_cursor: bool) -> Strip:
-        paper = self.library.papers[self.rows[row]]
+    def _render_row_uncached(self, position: int, width: int, is_cursor: bool) -> Strip:
+        paper = self.library.papers[position]
         annotation = self.library.annotation(paper.id)
         cols = columns(width)
         line = Text(no_wrap=True, end="")
@@ -289,13 +326,18 @@ class PaperList(ScrollView, can_focus=True):
                 line.append_text(_cell(value, size))
         if annotation.status == "read" and not is_cursor:
             line.stylize("dim")
+        plain, cursor, selected = self._styles or (
+            self.rich_style,
+            self.get_component_rich_style("paper-list--cursor"),
+            self.get_component_rich_style("paper-list--selected"),
+        )
         if is_cursor:
-            base = self.get_component_rich_style("paper-list--cursor")
+            base = cursor
         elif paper.id in self.selected:
-            base = self.get_component_rich_style("paper-list--selected")
+            base = selected
             line.stylize(base)
         else:
-            base = self.rich_style
+            base = plain
         segments = list(line.render(self.app.console))
         strip = Strip(segments).apply_style(base) if is_cursor else Strip(segments)
         return strip.adjust_cell_length(width, base).simplify()
