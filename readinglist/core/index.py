@@ -129,7 +129,7 @@ class SearchIndex:
     def _metadata(self) -> PaperSets:
         with self._lock:
             if self._meta is None:
-                self._meta = PaperSets([self._paper_of(iid) for iid in range(self._n)])
+                self._meta = PaperSets(list(map(self._papers.__getitem__, self._pos)))
             return self._meta
 
     def _build_metadata(self) -> None:
@@ -143,7 +143,7 @@ class SearchIndex:
             with self._lock:
                 if self._meta is not None:
                     return
-                papers = [self._paper_of(iid) for iid in range(self._n)]
+                papers = list(map(self._papers.__getitem__, self._pos))  # in index order
                 seen = len(self._updated)
             built = PaperSets(papers)
             with self._lock:

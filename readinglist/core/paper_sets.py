@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Generic, TypeVar
 
 from readinglist.core.bitsets import bits_of
@@ -21,7 +22,11 @@ Value = TypeVar("Value", str, int)
 
 
 def paper_year(paper: Paper) -> int | None:
-    head = (paper.date or "")[:4]
+    return _year((paper.date or "")[:4])
+
+
+def _year(head: str) -> int | None:
+    """The year a date's first four characters give, if they are one."""
     return int(head) if len(head) == 4 and head.isdigit() else None
 
 
@@ -84,26 +89,42 @@ class PaperSets:
     def __init__(self, papers: Sequence[Paper]) -> None:
         """``papers`` in index order: ``papers[iid]``."""
         n = self.n = len(papers)
-        years: defaultdict[int, list[int]] = defaultdict(list)
-        categories: defaultdict[str, list[int]] = defaultdict(list)
+        # Built in a worker right after launch, while the first keys are
+        # typed: one pass reading every field in C (attrgetter), and years
+        # and categories worked out once per distinct value, not per paper.
+        by_head: defaultdict[str, list[int]] = defaultdict(list)
+        by_category: defaultdict[str, list[int]] = defaultdict(list)
         code, arxiv = [], []
-        for iid, paper in enumerate(papers):
-            year = paper_year(paper)
-            if year is not None:
-                years[year].append(iid)
-            if paper.category:
-                categories[fold_fast(paper.category).strip()].append(iid)
-            if paper.code_available():
+        added: list[str | None] = []
+        listed: list[str | None] = []
+        upvotes: list[int | None] = []
+        fields = attrgetter("date", "category", "has_code", "links", "arxiv_id", "added", "listed", "upvotes")
+        for iid, (date, category, has_code, links, arxiv_id, added_at, listed_on, votes) in enumerate(map(fields, papers)):
+            if date:
+                by_head[date[:4]].append(iid)
+            if category:
+                by_category[category].append(iid)
+            if has_code or links.get("code"):  # Paper.code_available
                 code.append(iid)
-            if paper.arxiv_id:
+            if arxiv_id:
                 arxiv.append(iid)
+            added.append(added_at or None)
+            listed.append(listed_on or None)
+            upvotes.append(votes)
+        years: defaultdict[int, list[int]] = defaultdict(list)
+        for head, iids in by_head.items():
+            if (year := _year(head)) is not None:
+                years[year].extend(iids)
+        categories: defaultdict[str, list[int]] = defaultdict(list)
+        for category, iids in by_category.items():
+            categories[fold_fast(category).strip()].extend(iids)
         self.years = {year: bits_of(iids, n) for year, iids in years.items()}
         self.categories = {cat: bits_of(iids, n) for cat, iids in categories.items()}
         self.code = bits_of(code, n)
         self.arxiv = bits_of(arxiv, n)
-        self.added: SortedValues[str] = SortedValues([paper.added or None for paper in papers])
-        self.listed: SortedValues[str] = SortedValues([paper.listed or None for paper in papers])
-        self.upvotes: SortedValues[int] = SortedValues([paper.upvotes for paper in papers])
+        self.added: SortedValues[str] = SortedValues(added)
+        self.listed: SortedValues[str] = SortedValues(listed)
+        self.upvotes: SortedValues[int] = SortedValues(upvotes)
 
     def update(self, iid: int, paper: Paper) -> set[str]:
         """Take ``paper``'s metadata into account; the names of the values that changed."""
