@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         # one at a time until then.
         self._loaded: list[Paper] | None = None if store.lazy else list(store.papers())
         self._papers_stamp = store.papers_stamp  # the corpus version _papers hold (None: unknown, mixed)
-        self._newest: tuple[int, list[int]] | None = None  # (_changes, newest_first()) of _papers
+        # (_changes, newest_first(), every paper's date) of _papers: the index reuses both
+        self._newest: tuple[int, list[int], list[str]] | None = None
         self._changes = 0  # bumped whenever _papers change
         self._positions: dict[str, int] | None = None
         self._annotations: dict[str, Annotation] = dict(store.annotations())
@@ -159,8 +161,9 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
                 stamp = self._papers_stamp
                 saved = IndexCache(index_cache_path(self.home), stamp) if stamp is not None else None
-                newest = self._newest[1] if self._newest and self._newest[0] == self._changes else None
-                index = SearchIndex(self._papers, self._annotations, saved=saved, newest=newest)
+                sorted_ = self._newest if self._newest and self._newest[0] == self._changes else None
+                newest, dates = (sorted_[1], sorted_[2]) if sorted_ else (None, None)
+                index = SearchIndex(self._papers, self._annotations, saved=saved, newest=newest, dates=dates)
                 index.set_similarity(self._like_scores)
                 self._set_flags(index)
                 self._index = index
@@ -170,7 +173,8 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         from readinglist.core.pdf import PDF_DIR
 
         since = self.new_since
-        index.set_new([p.id for p in self._papers if since and p.added and p.added > since])
+        # Without a previous launch nothing is new: no pass over every paper.
+        index.set_new([p.id for p in self._papers if p.added and p.added > since] if since else [])
         try:
             index.set_flag("pdf", [path.stem for path in (self.home / PDF_DIR).glob("*.pdf")])
         except OSError:
@@ -203,8 +207,9 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
         papers, changes = self._papers, self._changes
-        newest = sorted(range(len(papers)), key=lambda i: papers[i].date or "", reverse=True)
-        self._newest = (changes, newest)  # the index numbers papers in this order: it need not sort again
+        dates = [date or "" for date in map(attrgetter("date"), papers)]
+        newest = sorted(range(len(papers)), key=dates.__getitem__, reverse=True)
+        self._newest = (changes, newest, dates)  # the index numbers papers in this order: it need not sort again
         return list(newest)
 
     def select(self, scope: Scope) -> list[Paper]:
