@@ -9,6 +9,7 @@ that post ``SearchDone`` / ``QueryRejected`` back here.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -132,6 +133,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
         self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
+        self._typed_at = 0.0  # when the last filter result was shown (time.monotonic)
 
     def compose(self) -> ComposeResult:
         # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
@@ -282,8 +284,9 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             keep, self.initial_paper = self.initial_paper, None
         self.query_text = text
         self.rows = rows
+        self._typed_at = time.monotonic()
         self.paper_list.set_rows(rows, keep=keep)
-        self.show_detail_soon(FILTER_DETAIL_DELAY_S)
+        self.show_detail_soon()
         self.update_status()
         self.services.applied("list", text)
         # Released once the list has told the screen what it repaints: a
@@ -358,6 +361,8 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         """Refresh the detail pane once the cursor rests: wrapping and drawing
         a paper's text costs a few ms, and on every row of a held j (or every
         key typed fast) it made the list lag."""
+        # The cursor set by a new filter result asks too: typing still rests first.
+        delay = max(delay, self._typed_at + FILTER_DETAIL_DELAY_S - time.monotonic())
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(delay, self.show_detail)
