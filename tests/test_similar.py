@@ -146,3 +146,20 @@ def test_ten_starred_papers_of_a_topic_bring_that_topic() -> None:
     settings = replace(MEDIUM, topics=5, papers_per_topic=150)
     hits = topic_precision(settings, seed=3, trials=2)
     assert len(hits) == 10 and min(hits) >= 18
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_rankings_do_not_depend_on_how_postings_are_stored(papers: list[Paper], monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    from readinglist.core import similar_terms
+
+    def rankings() -> list[list[tuple[int, float]]]:
+        model = SimilarityModel(papers, {papers[0].id: Annotation(star=True)})
+        model.build()
+        newcomer = make("Listening to Robot Spectrograms", ["Po-Yao Huang"], "Masked audio spectrogram patches of robot manipulation sounds.")
+        model.update_paper(newcomer)
+        model.update_annotation(papers[3].id, Annotation(star=True))
+        return [model.rank(model.profile_for(like)) for like in ("starred", papers[5].id, newcomer.id)]
+
+    expected = rankings()  # at 8 papers the postings fit in one chunk
+    monkeypatch.setattr(similar_terms, "_CHUNK", chunk)  # as at 100k papers: runs spread over many
+    assert rankings() == expected

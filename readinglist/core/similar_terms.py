@@ -8,10 +8,11 @@ English and boilerplate words are dropped, and a plural "s" is removed so
 that "autoencoders" meets "autoencoder".
 
 ``TermPostings`` is the inverted index the similarity model scores with:
-per term, the paper slots that hold it (``array('i')``, 4 bytes each) and
-how often (``array('B')``, 1 byte), plus one norm per slot. At 100k papers
-that is about 12 million postings, 60 MB, instead of the ~1 GB that a dict
-per paper would take.
+per term, the paper slots that hold it (4 bytes each; slot and count packed
+in those 4 bytes where the term occurs more than once), the terms' runs end
+to end in a few hundred arrays, plus one norm per slot. At 100k papers that
+is about 11 million postings, ~46 MB, instead of the ~1 GB that a dict per
+paper would take (or ~60 MB with an array per term).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from itertools import accumulate, compress
+from operator import add, not_
 
 from readinglist.core.model import Paper
 from readinglist.core.text import fold, words
@@ -142,6 +145,7 @@ TF_WEIGHT = [0.0] + [1.0 + math.log(tf) for tf in range(1, MAX_TF + 1)]
 TF_SQUARED = [w * w for w in TF_WEIGHT]
 _TF_BITS = 6  # a repeated term's posting packs (slot << 6) | count into one int
 _TF_MASK = (1 << _TF_BITS) - 1
+_IS_ONE = (1).__eq__  # a count of one: a bare slot in ``once``
 
 
 class TermPostings:
@@ -152,15 +156,18 @@ class TermPostings:
     slot and count into one int (``repeated``). Slots only grow: a removed
     paper's slot is marked dead and skipped, and a changed paper gets a new
     slot, so postings stay sorted without being rewritten.
+
+    Both kinds are ``_Runs``: the terms' postings end to end in a few
+    hundred arrays, not an array per term (that cost ~14 MB more at 100k
+    papers: a header for each of ~90k terms, and room to grow).
     """
 
-    __slots__ = ("vocab", "terms", "once", "repeated", "df", "norms", "dead", "live")
+    __slots__ = ("vocab", "once", "repeated", "df", "norms", "dead", "live")
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
-        self.terms: list[str] = []
-        self.once: list[array[int]] = []
-        self.repeated: list[array[int] | None] = []
+        self.once = _Runs()
+        self.repeated = _Runs()
         self.df = array("i")
         self.norms = array("f")
         self.dead = bytearray()
@@ -168,8 +175,18 @@ class TermPostings:
 
     @classmethod
     def from_papers(cls, papers: Iterable[Paper]) -> TermPostings:
-        """All papers at once: norms are computed once, after every document frequency is known."""
+        """All papers at once: norms are computed once, after every document frequency is known.
+
+        The papers' term ids are first laid end to end, paper after paper
+        (those counted once apart from the others), then moved term after
+        term into ``_Runs``, whose sizes are known by then. Those temporaries
+        are a few large arrays, which go back to the system when freed; ~90k
+        per-term arrays grown a posting at a time left the heap larger.
+        """
         postings = cls()
+        vocab = postings.vocab
+        once_terms, once_ends = array("i"), array("i")  # the terms each paper has once, and where its run ends
+        repeated_terms, repeated_counts, repeated_ends = array("i"), array("i"), array("i")
         # Raw word -> term id (-1: not a term), so each distinct word is
         # stemmed and looked up once, not once per paper.
         word_ids: dict[str, int] = {}
@@ -179,14 +196,28 @@ class TermPostings:
                 term_id = word_ids.get(word)
                 if term_id is None:
                     term = content_term(word)
-                    term_id = word_ids[word] = -1 if term is None else postings._term_id_adding(term)
+                    term_id = word_ids[word] = -1 if term is None else vocab.setdefault(term, len(vocab))
                 if term_id >= 0:
                     ids[term_id] = ids.get(term_id, 0) + tf
             for term in _tags_of(paper):
-                term_id = postings._term_id_adding(term)
+                term_id = vocab.setdefault(term, len(vocab))
                 ids[term_id] = ids.get(term_id, 0) + 1
-            postings._append(ids)
-        postings.df = array("i", (len(once) + len(more or ()) for once, more in zip(postings.once, postings.repeated)))
+            ones = list(map(_IS_ONE, ids.values()))
+            once_terms.extend(compress(ids, ones))
+            once_ends.append(len(once_terms))
+            if not all(ones):
+                more = list(map(not_, ones))
+                repeated_terms.extend(compress(ids, more))
+                repeated_counts.extend(compress(ids.values(), more))
+            repeated_ends.append(len(repeated_terms))
+        del word_ids
+        postings.dead = bytearray(len(once_ends))
+        postings.live = len(once_ends)
+        once_df, postings.once = _Runs.transposed(len(vocab), once_terms, once_ends)
+        del once_terms, once_ends
+        repeated_df, postings.repeated = _Runs.transposed(len(vocab), repeated_terms, repeated_ends, repeated_counts)
+        del repeated_terms, repeated_counts, repeated_ends
+        postings.df = array("i", map(add, once_df, repeated_df))
         postings.norms = array("f", postings._all_norms())
         return postings
 
@@ -205,52 +236,58 @@ class TermPostings:
 
     def accumulate(self, sums: list[float], term_id: int, weight: float, table: list[float] = TF_WEIGHT) -> None:
         """Add ``weight`` times each paper's count weight (``table[count]``) of the term to ``sums``, by slot."""
-        for slot in self.once[term_id]:
+        once = self.once
+        for slot in once.run(term_id):
             sums[slot] += weight
-        repeated = self.repeated[term_id]
-        if repeated:
+        if once.more:
+            for slot in once.more.get(term_id, ()):
+                sums[slot] += weight
+        repeated = self.repeated
+        run = repeated.run(term_id)
+        more = repeated.more.get(term_id) if repeated.more else None
+        if run or more:
             by_tf = [weight * w for w in table]
-            for packed in repeated:
+            for packed in run:
+                sums[packed >> _TF_BITS] += by_tf[packed & _TF_MASK]
+            for packed in more or ():
                 sums[packed >> _TF_BITS] += by_tf[packed & _TF_MASK]
 
     def slots_of(self, term_id: int) -> set[int]:
         """Every slot holding the term (dead ones included)."""
-        found = set(self.once[term_id])
-        found.update(packed >> _TF_BITS for packed in self.repeated[term_id] or ())
+        found = set(self.once.run(term_id))
+        found.update(self.once.more.get(term_id, ()))
+        found.update(packed >> _TF_BITS for packed in self.repeated.run(term_id))
+        found.update(packed >> _TF_BITS for packed in self.repeated.more.get(term_id, ()))
         return found
 
     def _term_id_adding(self, term: str) -> int:
         term_id = self.vocab.get(term)
         if term_id is None:
-            term_id = self.vocab[term] = len(self.terms)
-            self.terms.append(term)
-            self.once.append(array("i"))
-            self.repeated.append(None)
+            term_id = self.vocab[term] = len(self.df)
+            self.once.add_term()
+            self.repeated.add_term()
             self.df.append(0)
         return term_id
 
     def _append(self, ids: dict[int, int]) -> int:
         """A new slot holding ``ids`` (term id -> count); document frequencies are the caller's."""
         slot = len(self.dead)
-        once, repeated = self.once, self.repeated
         for term_id, tf in ids.items():
             if tf == 1:
-                once[term_id].append(slot)
+                self.once.append(term_id, slot)
             else:
-                more = repeated[term_id]
-                if more is None:
-                    more = repeated[term_id] = array("i")
-                more.append(slot << _TF_BITS | (tf if tf < MAX_TF else MAX_TF))
+                self.repeated.append(term_id, slot << _TF_BITS | (tf if tf < MAX_TF else MAX_TF))
         self.dead.append(0)
         self.live += 1
         return slot
 
     def _all_norms(self) -> list[float]:
         squares = [0.0] * len(self.dead)
-        for term_id in range(len(self.terms)):
+        for term_id in range(len(self.df)):
             idf_squared = self.idf(term_id) ** 2
             self.accumulate(squares, term_id, idf_squared, TF_SQUARED)
         return [math.sqrt(s) if s else 1.0 for s in squares]
+
     def add(self, paper: Paper) -> int:
         """A new slot for ``paper``; its norm uses today's document frequencies."""
         ids = {self._term_id_adding(term): tf for term, tf in paper_terms(paper).items()}
@@ -273,3 +310,97 @@ class TermPostings:
             term_id = self.vocab.get(term)
             if term_id is not None and self.df[term_id] > 0:
                 self.df[term_id] -= 1
+
+
+
+class _Runs:
+    """One kind of postings (bare slots, or slot and count packed), term after term.
+
+    What the build made lies end to end, term ``t``'s run at ``at[t]:at[t + 1]``
+    of the whole, cut into chunks of at most ``_CHUNK`` postings on term
+    boundaries (a longer run is a chunk of its own): ``chunk_of[t]`` holds it,
+    and that chunk starts at ``base[chunk]``. Chunks this small come from the
+    heap (and so fill the holes other work left in it) where one large array
+    would be mapped apart. Postings added later go to ``more``, a small array
+    per term, after the term's run.
+    """
+
+    __slots__ = ("chunks", "at", "chunk_of", "base", "more")
+
+    def __init__(self) -> None:
+        self.chunks: list[array[int]] = []
+        self.at = array("i", [0])  # one offset more than terms
+        self.chunk_of = array("i")
+        self.base = array("i")
+        self.more: dict[int, array[int]] = {}
+
+    @classmethod
+    def transposed(cls, terms: int, term_ids: array[int], ends: array[int], counts: array[int] | None = None) -> tuple[list[int], _Runs]:
+        """Postings laid paper after paper (``term_ids``, paper ``slot``'s ending
+        at ``ends[slot]``) turned term after term; and how many each term has.
+
+        A posting is its paper's slot or, with ``counts`` (one per term id),
+        slot and count packed as ``TermPostings.repeated`` holds them.
+        ``term_ids`` and ``counts`` are emptied once read, before the chunks
+        are cut: the build holds at most two copies of the postings.
+        """
+        df = [0] * terms
+        for term_id in term_ids:
+            df[term_id] += 1
+        runs = cls()
+        runs.at = at = array("i", accumulate(df, initial=0))
+        write = at.tolist()  # where each term's next posting goes
+        flat = array("i", [0]) * len(term_ids)
+        start = 0
+        if counts is None:
+            for slot, end in enumerate(ends):
+                for term_id in term_ids[start:end]:
+                    here = write[term_id]
+                    flat[here] = slot
+                    write[term_id] = here + 1
+                start = end
+        else:
+            for slot, end in enumerate(ends):
+                packed = slot << _TF_BITS
+                for term_id, tf in zip(term_ids[start:end], counts[start:end]):
+                    here = write[term_id]
+                    flat[here] = packed | (tf if tf < MAX_TF else MAX_TF)
+                    write[term_id] = here + 1
+                start = end
+        del write, term_ids[:]
+        if counts is not None:
+            del counts[:]
+        runs.chunk_of = array("i", [0]) * terms
+        first = 0
+        while first < terms:
+            last = first + 1  # the chunk holds terms first..last-1
+            while last < terms and at[last + 1] - at[first] <= _CHUNK:
+                last += 1
+            runs.chunk_of[first:last] = array("i", [len(runs.chunks)]) * (last - first)
+            runs.base.append(at[first])
+            runs.chunks.append(flat[at[first] : at[last]])
+            first = last
+        return df, runs
+
+    def run(self, term_id: int) -> array[int]:
+        """The term's postings from the build (a copy: a few KB)."""
+        start, end = self.at[term_id], self.at[term_id + 1]
+        if start == end:
+            return _NONE
+        chunk = self.chunk_of[term_id]
+        base = self.base[chunk]
+        return self.chunks[chunk][start - base : end - base]
+
+    def add_term(self) -> None:
+        self.at.append(self.at[-1])  # an empty run: its postings go to ``more``
+        self.chunk_of.append(0)
+
+    def append(self, term_id: int, posting: int) -> None:
+        more = self.more.get(term_id)
+        if more is None:
+            more = self.more[term_id] = array("i")
+        more.append(posting)
+
+
+_CHUNK = 16384  # postings: 64 KB, under the size malloc maps apart
+_NONE = array("i")
