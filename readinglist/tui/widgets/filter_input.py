@@ -51,7 +51,8 @@ class FilterInput(Input):
         if self._hold is not None:
             hold, self._hold = self._hold, None
             hold.__exit__(None, None, None)
-            self.screen.check_idle()  # the screen paints at its next idle; prompt one now
+            if self.is_attached:
+                self.screen.check_idle()  # the screen paints at its next idle; prompt one now
 
     def on_unmount(self) -> None:
         self.release_paint()
