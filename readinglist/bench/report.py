@@ -61,7 +61,7 @@ MEASURES = (
     Measure("like_build_s", "more-like-this model built", "s"),
     Measure("like_p50_ms", "like:starred over the whole library, p50", "ms"),
     Measure("like_p95_ms", "like:starred over the whole library, p95", "ms", _at(100.0), growth=True),
-    Measure("like_rss_mb", "memory the model adds (peak RSS growth)", "MB", _at(100.0)),
+    Measure("like_rss_mb", "memory the model adds (growth of the current RSS)", "MB", _at(100.0)),
     Measure("cli_star_s", "`readinglist star ID`, wall", "s", _at(0.3), growth=True),
     Measure("cli_tag_s", "`readinglist tag ID +t`, wall", "s", _at(0.3)),
     Measure("cli_note_s", "`readinglist note ID TEXT`, wall", "s", _at(0.3)),
