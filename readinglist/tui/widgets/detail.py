@@ -11,6 +11,7 @@ from textual.strip import Strip
 from readinglist.core.links import arxiv_search_url
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.text import clean_text
+from readinglist.tui.widgets.virtual_height import set_virtual_height
 
 
 NOTE_SHOWN_CHARS = 4000
@@ -108,8 +109,7 @@ class PaperDetail(ScrollView, can_focus=False):
     """
 
     # The pane's size comes from the stylesheet; its virtual height only
-    # bounds scrolling. Textual lays the screen out again when the
-    # scrollbar has to appear or go, not on every new paper.
+    # bounds scrolling (see set_virtual_height).
     virtual_size = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, **kwargs) -> None:
@@ -140,15 +140,7 @@ class PaperDetail(ScrollView, can_focus=False):
     def _measure(self) -> None:
         if not self.is_mounted or not self.size.width:
             return
-        height = len(self._wrapped())
-        shown = height > self.size.height
-        self.virtual_size = Size(self.scrollable_content_region.width, height)
-        if shown != self.show_vertical_scrollbar:
-            self.refresh(layout=True)  # the scrollbar comes or goes: the text's width changes
-        elif shown:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = height
-            bar.window_size = self.size.height
+        set_virtual_height(self, len(self._wrapped()))
 
     def on_resize(self) -> None:
         self._measure()

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from readinglist.core.text import clean_text
+from readinglist.tui.widgets.virtual_height import set_virtual_height
 
 if TYPE_CHECKING:
     from readinglist.core.library import Library
@@ -113,7 +114,7 @@ class PaperList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"paper-list--cursor", "paper-list--selected"}
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
-    virtual_size = Reactive(Size(0, 0), layout=False)  # see _set_virtual_height
+    virtual_size = Reactive(Size(0, 0), layout=False)  # see set_virtual_height
 
     class SelectionChanged(Message):
         """Papers were selected or unselected; ``count`` are selected now."""
@@ -157,22 +158,10 @@ class PaperList(ScrollView, can_focus=True):
                 target = rows.index(position) if position is not None else 0
             except ValueError:
                 target = 0
-        self._set_virtual_height(len(rows))
+        set_virtual_height(self, len(rows))
         self.cursor = target
         self.scroll_to(y=max(0, target - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
-
-    def _set_virtual_height(self, height: int) -> None:
-        # A new row count changes only what the scrollbar draws; the screen
-        # is laid out again (~6 ms, and a full repaint) only when the
-        # scrollbar has to appear or go, since that changes the rows' width.
-        self.virtual_size = Size(self.size.width, height)
-        if (height > self.size.height) != self.show_vertical_scrollbar:
-            self.refresh(layout=True)
-        elif self.show_vertical_scrollbar:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = height
-            bar.window_size = self.size.height
 
     def refresh_rows(self) -> None:
         """Redraw after papers or annotations changed."""
