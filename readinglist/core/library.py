@@ -197,8 +197,11 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return index is not None and index.text_indexed
 
     def build_index(self) -> None:
-        """Build the index and its word postings, or read them from the cache file (for a worker thread)."""
+        """Build the index and its word postings, or read them from the cache file;
+        then save the papers for the next launch if they are not (for a worker thread)."""
         self.index.index_text()
+        if not self.store.lazy:
+            self.store.save_papers()
 
     def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""

@@ -123,8 +123,9 @@ class Store(AnnotationsMixin, CurationMixin):
         self._papers_table = self._corpus_db.table("papers")
         self._ann_table = self._ann_db.table("annotations")
         self._papers: list[Paper] = []
-        self._positions: dict[str, int] = {}
+        self._id_positions: dict[str, int] | None = {}  # of _papers; None: not worked out yet
         self._papers_stamp: object = object()
+        self._cached_stamp: object = None  # the corpus version last read from cache/papers.bin
         # Opened lazily (the CLI's one-paper commands): papers are looked up a
         # record at a time (core/lookup.py) until something needs them all.
         self.lazy = False
@@ -249,6 +250,14 @@ class Store(AnnotationsMixin, CurationMixin):
         stamp = self._papers_stamp
         return stamp if isinstance(stamp, tuple) else None
 
+    @property
+    def _positions(self) -> dict[str, int]:
+        """Each paper's position in ``_papers``, by id."""
+        positions = self._id_positions
+        if positions is None:
+            positions = self._id_positions = {p.id: i for i, p in enumerate(self._papers)}
+        return positions
+
     def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
         if stamp is None and (self._papers or self.lazy):
@@ -259,13 +268,16 @@ class Store(AnnotationsMixin, CurationMixin):
         if stamp != self._papers_stamp:
             trusted = self._checked.holds(stamp)
             with _no_gc():
-                papers = self._stream_papers(trusted) if self._corpus_storage._cache is None else None
+                papers = None
+                if self._corpus_storage._cache is None:
+                    papers = self._saved_papers(stamp) if trusted else None
+                    papers = papers if papers is not None else self._stream_papers(trusted)
                 if papers is None:
                     papers = self._papers_from_read(trusted)
                 else:
                     self._corpus_storage._stamp = stamp
                 self._papers = papers
-                self._positions = {p.id: i for i, p in enumerate(papers)}
+                self._id_positions = None  # worked out on first use: a launch needs none
             self._papers_stamp = stamp
             if not trusted and self._corpus_storage.stamp() == stamp:
                 self._checked.remember(stamp)
@@ -290,12 +302,41 @@ class Store(AnnotationsMixin, CurationMixin):
         if self._corpus_storage.stamp() != stamp:
             return False  # written again meanwhile: the next look reads it
         self._papers = papers
-        self._positions = {p.id: i for i, p in enumerate(papers)}
+        self._id_positions = None
         self._papers_stamp = stamp
         self._corpus_storage.release()
         self._corpus_storage._stamp = stamp
         self._checked.remember(stamp)
         return True
+
+    def _saved_papers(self, stamp: tuple[int, int, int] | None) -> list[Paper] | None:
+        """The papers of the corpus version ``stamp`` from ``cache/papers.bin``, if it holds them."""
+        from readinglist.core.paper_cache import PaperCache, paper_cache_path
+
+        if stamp is None:
+            return None
+        papers = PaperCache(paper_cache_path(self.home), stamp).load()
+        if papers is None or self._corpus_storage.stamp() != stamp:
+            return None
+        self._cached_stamp = stamp
+        return papers
+
+    def save_papers(self) -> bool:
+        """Save the papers as read from the corpus to ``cache/papers.bin`` for the
+        next launch, unless it holds them already (a few seconds at 100k: for a
+        worker thread). False when nothing was saved."""
+        from readinglist.core.paper_cache import PaperCache, paper_cache_path
+
+        # The stamp first: a reload sets the papers, then their stamp, so these
+        # papers are never older than it (and the file's stamp is checked below).
+        stamp = self.papers_stamp
+        papers = self._papers
+        # Only papers of a checked corpus that is still on disk as they were read.
+        if stamp is None or not self._checked.holds(stamp) or self._corpus_storage.stamp() != stamp:
+            return False
+        if self._cached_stamp == stamp:
+            return False  # read from the cache: it holds them
+        return PaperCache(paper_cache_path(self.home), stamp).save(papers)
 
     def _stream_papers(self, trusted: bool = False) -> list[Paper] | None:
         """Papers parsed a line at a time; None if the file is not laid out so."""

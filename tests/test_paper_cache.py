@@ -1,0 +1,240 @@
+"""The paper cache file: a launch reads the papers a former warm-up saved.
+
+What a user notices: the library shows the same papers, every field of
+them, whether ``cache/papers.bin`` is fresh, stale, damaged or missing; a
+change to the corpus (an edit, an import by another process) is seen at
+once; a corrupt ``corpus.json`` is still reported, never hidden behind the
+cache; a cache that cannot be written costs nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from readinglist.core import paper_cache
+from readinglist.core.doctor import clean_leftovers
+from readinglist.core.errors import StoreError
+from readinglist.core.library import Library
+from readinglist.core.model import Paper, Source
+from readinglist.core.paper_cache import FORMAT, paper_cache_path
+from readinglist.core.store import CORPUS_FILE, Store
+
+
+def open_store(home: Path) -> Store:
+    return Store.open(home, year=2026, backup=False)
+
+
+def as_records(store: Store) -> list[dict]:
+    return [paper.to_dict() for paper in store.papers()]
+
+
+def full_paper() -> Paper:
+    """A paper with every field set, several sources and non-ASCII text."""
+    return Paper(
+        id="cache-every-field",
+        title="Über Caches: Every Field — Kept",
+        authors=["Zoë Ångström", "李 华"],
+        authors_truncated=True,
+        affiliations=["ETH Zürich"],
+        category="cs.LG",
+        date="2024-02-29",
+        date_inferred=True,
+        abstract="An abstract with a tab\tand unicode: ∑ ≤ ∞.",
+        has_code=True,
+        links={"code": ["https://github.com/x/y"], "project": ["https://x.org"]},
+        sources=[Source("one.txt", 3), Source("two.txt", 41)],
+        arxiv_id="2402.12345",
+        doi="10.1000/xyz",
+        pdf_url="https://example.org/p.pdf",
+        provenance={"doi": {"source": "crossref", "at": "2026-01-01T00:00:00Z"}},
+        categories=["cs.LG", "stat.ML"],
+        citation_key="angstrom2024uber",
+        url="https://example.org/p",
+        journal_ref="J. Caches 1 (2024)",
+        pub_type="article",
+        venue="Journal of Caches",
+        volume="1",
+        issue="2",
+        pages="3--4",
+        publisher="Cache Press",
+        added="2026-11-30T10:00:00.000+00:00",
+        listed="2026-11-30",
+        upvotes=12,
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    store = open_store(tmp_path)  # the built-in corpus
+    store.add_papers([full_paper()])
+    return tmp_path
+
+
+@pytest.fixture
+def expected(home: Path) -> list[dict]:
+    """The papers as parsed from corpus.json, with no cache file."""
+    assert not paper_cache_path(home).exists()
+    return as_records(open_store(home))
+
+
+def warm(home: Path) -> None:
+    """What the app does in the background after its first paint."""
+    Library(open_store(home)).build_index()
+
+
+def reads_the_corpus(monkeypatch) -> list[int]:
+    """Counts parses of corpus.json."""
+    calls: list[int] = []
+    original = Store._stream_papers
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "_stream_papers", counting)
+    return calls
+
+
+def test_a_warm_up_saves_the_papers_and_the_next_launch_reads_them_unchanged(home: Path, expected, monkeypatch) -> None:
+    warm(home)
+    assert paper_cache_path(home).stat().st_size > 0
+    parses = reads_the_corpus(monkeypatch)
+    store = open_store(home)
+    assert as_records(store) == expected
+    assert not parses  # read from the cache, not parsed
+    paper = store.paper("cache-every-field")
+    assert paper == full_paper()  # every field, as written
+    assert [type(s) for s in paper.sources] == [Source, Source]
+
+
+def test_the_cache_is_not_rewritten_when_it_holds_the_corpus(home: Path) -> None:
+    warm(home)
+    before = paper_cache_path(home).stat()
+    assert not open_store(home).save_papers()
+    after = paper_cache_path(home).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_change_to_the_corpus_is_seen_and_the_cache_follows(home: Path, monkeypatch) -> None:
+    warm(home)
+    library = Library(open_store(home))
+    library.edit_paper("cache-every-field", {"title": "Quokka Zebrafish Handbook"})
+    other = open_store(home)  # another process imports a paper meanwhile
+    other.add_papers([Paper(id="late-arrival", title="A Late Arrival", sources=[Source("x.txt", 1)])])
+    parses = reads_the_corpus(monkeypatch)
+    relaunched = open_store(home)
+    titles = {p.id: p.title for p in relaunched.papers()}
+    assert titles["cache-every-field"] == "Quokka Zebrafish Handbook" and "late-arrival" in titles
+    assert parses  # the stale cache was not used
+    Library(relaunched).build_index()
+    parses.clear()
+    again = open_store(home)
+    assert {p.id: p.title for p in again.papers()} == titles
+    assert not parses  # the cache was written again, for the new corpus
+
+
+def damage_flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def damage_last_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def damage_truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def damage_trailing(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\0")
+
+
+def damage_foreign(path: Path) -> None:
+    path.write_bytes(b"not papers at all\n" * 100)
+
+
+def damage_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def damage_old_format(path: Path) -> None:
+    data = path.read_bytes()
+    old = f'"format": {FORMAT}'.encode()
+    assert old in data
+    path.write_bytes(data.replace(old, f'"format": {FORMAT + 1}'.encode(), 1))
+
+
+def damage_header(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[14:30] = b"{{{{{{{{{{{{{{{{"
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [damage_flip, damage_last_byte, damage_truncate, damage_trailing, damage_foreign, damage_empty, damage_old_format, damage_header],
+)
+def test_a_damaged_or_foreign_cache_is_ignored_then_replaced(home: Path, expected, damage, monkeypatch) -> None:
+    warm(home)
+    corpus = (home / CORPUS_FILE).read_bytes()
+    damage(paper_cache_path(home))
+    assert as_records(open_store(home)) == expected  # parsed from the corpus: no error
+    assert (home / CORPUS_FILE).read_bytes() == corpus
+    warm(home)
+    parses = reads_the_corpus(monkeypatch)
+    assert as_records(open_store(home)) == expected
+    assert not parses  # a good file again
+
+
+def test_a_corrupt_corpus_is_reported_even_with_a_cache_beside_it(home: Path) -> None:
+    warm(home)
+    corpus = home / CORPUS_FILE
+    data = corpus.read_bytes()
+    corpus.write_bytes(data[: len(data) // 2] + b"{{ not json\n" + data[len(data) // 2 :])
+    with pytest.raises(StoreError, match="corpus.json"):
+        open_store(home)
+    assert b"{{ not json" in corpus.read_bytes()  # left as it was
+
+
+def test_a_cache_that_cannot_be_written_costs_nothing(home: Path, expected, monkeypatch) -> None:
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("readinglist.core.fileio.atomic_write_chunks", full_disk)
+    warm(home)  # no error
+    assert not paper_cache_path(home).exists()
+    assert as_records(open_store(home)) == expected
+
+
+def test_a_cache_written_while_the_corpus_changes_is_not_used(home: Path, monkeypatch) -> None:
+    """Papers read before another process's write are never saved under the new version."""
+    store = open_store(home)
+    store.papers()
+    other = open_store(home)
+    other.add_papers([Paper(id="late-arrival", title="A Late Arrival", sources=[Source("x.txt", 1)])])
+    assert not store.save_papers()  # what it holds is no longer the file
+    assert "late-arrival" in {p.id for p in open_store(home).papers()}
+
+
+def test_doctor_and_backups_leave_the_cache_alone(home: Path) -> None:
+    warm(home)
+    path = paper_cache_path(home)
+    before = path.read_bytes()
+    clean_leftovers(home)
+    Store.open(home, year=2026).backup_annotations()
+    assert path.read_bytes() == before
+
+
+def test_blocks_split_papers_without_losing_any(home: Path, expected, monkeypatch) -> None:
+    monkeypatch.setattr(paper_cache, "CHUNK", 7)  # 414 papers: 60 blocks, the last one short
+    warm(home)
+    parses = reads_the_corpus(monkeypatch)
+    assert as_records(open_store(home)) == expected
+    assert not parses
