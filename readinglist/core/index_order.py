@@ -28,19 +28,21 @@ def relevance_groups(result: int, levels: Levels | None) -> list[int]:
 class Ordering:
     """Turns sets of paper numbers into positions, in the order a sort asks for."""
 
-    def __init__(self, pos: list[int], date_of: list[str]) -> None:
-        """``pos[iid]`` is paper ``iid``'s position for the caller; ``date_of[iid]`` its date."""
+    def __init__(self, pos: list[int], dates: list[str]) -> None:
+        """``pos[iid]`` is paper ``iid``'s position for the caller; ``dates[position]``
+        the date of the paper at that position (the Ordering's own list: it changes it)."""
         self.n = len(pos)
         self.pos = pos
-        self.date_of = date_of
+        self.dates = dates  # by position: read in position order, it costs nothing to set up
         self._stale_dates = False  # a date changed: numbers are no longer in date order
         self._order: list[int] = []  # numbers newest first, once stale
         self._rank: list[int] | None = None  # each number's place in _order
         self._sorted: dict[str, list[int]] = {}
 
     def date_changed(self, iid: int, date: str) -> None:
-        if date != self.date_of[iid]:
-            self.date_of[iid] = date
+        position = self.pos[iid]
+        if date != self.dates[position]:
+            self.dates[position] = date
             self._rank = None
             self._sorted.clear()  # ties are broken newest first
             self._stale_dates = True
@@ -75,7 +77,7 @@ class Ordering:
         """
         if self._rank is None:
             order = sorted(range(self.n), key=self.pos.__getitem__)
-            order.sort(key=self.date_of.__getitem__, reverse=True)
+            order.sort(key=list(map(self.dates.__getitem__, self.pos)).__getitem__, reverse=True)
             rank = [0] * self.n
             for place, iid in enumerate(order):
                 rank[iid] = place

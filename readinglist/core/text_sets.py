@@ -46,16 +46,23 @@ class TextSets:
         n: int,
         saved: IndexCache | None = None,
         papers: list[Paper] | None = None,
+        pos: list[int] | None = None,
     ) -> None:
+        """``papers``: the papers the cache file describes, by position; ``pos[iid]``
+        the position of paper ``iid`` (without them: ``paper_of`` now, in number order)."""
         self._lock = lock
         self._paper_of = paper_of
         self.n = n
         self._saved = saved
         self._load_lock = threading.Lock()
         self._load_tried = saved is None
-        # The papers the cache file describes (``papers``: the same, in number
-        # order): the old text of a paper changed since, unless changed in place.
-        self._base = (papers or [paper_of(iid) for iid in range(n)]) if saved is not None else []
+        # The papers the cache file describes: the old text of a paper changed
+        # since, unless changed in place.
+        if saved is None:
+            papers, pos = [], []
+        elif papers is None or pos is None:
+            papers, pos = [paper_of(iid) for iid in range(n)], list(range(n))
+        self._base_papers, self._base_pos = papers, pos
         self._held: dict[str, dict[int, str]] = {field: {} for field in TEXT_FIELDS}  # text indexed, when no texts
         self._build_lock = threading.Lock()
         self._field_locks = {field: threading.Lock() for field in TEXT_FIELDS}
@@ -63,6 +70,10 @@ class TextSets:
         self._indexes: dict[str, WordIndex] = {}
         self._changed: list[int] = []  # papers updated, for builders running meanwhile
         self._cache: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def _base(self, iid: int) -> Paper:
+        """Paper ``iid`` as the cache file describes it."""
+        return self._base_papers[self._base_pos[iid]]
 
     @property
     def indexed(self) -> bool:
@@ -130,7 +141,7 @@ class TextSets:
                     continue
                 texts = self.texts.get(field)
                 for iid in set(self._changed):  # the file holds the papers as they were at first
-                    base, paper = self._base[iid], self._paper_of(iid)
+                    base, paper = self._base(iid), self._paper_of(iid)
                     new = texts[iid] if texts is not None else text_of(field, paper, {})
                     if base is paper:  # maybe changed in place: what the file holds is unknown
                         index.forget(iid)
@@ -189,8 +200,8 @@ class TextSets:
             else:
                 held = self._held[field]
                 old = held.get(iid)
-                if old is None and self._base[iid] is not paper:
-                    old = text_of(field, self._base[iid], cache)
+                if old is None and (base := self._base(iid)) is not paper:
+                    old = text_of(field, base, cache)
             if new == old:
                 continue
             if index is not None:
