@@ -21,6 +21,7 @@ and ``update_paper``. Designed for 100k papers:
 from __future__ import annotations
 
 import threading
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -87,7 +88,8 @@ class SearchIndex:
             dates = [date or "" for date in map(attrgetter("date"), self._papers)]
         # Stable: equal dates keep list order. Missing dates ("") sort last.
         if newest is None or len(newest) != n:
-            newest = sorted(range(n), key=dates.__getitem__, reverse=True)
+            # New ints in this order: searches walk them (see Library.newest_first).
+            newest = array("q", sorted(range(n), key=dates.__getitem__, reverse=True)).tolist()
         self._pos = list(newest)
         self._order = Ordering(self._pos, list(dates))
         # Papers are read in position order, the order they were built in:

@@ -10,6 +10,7 @@ is on disk. ``refresh()`` takes in what another process wrote.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -211,7 +212,10 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         """Every paper newest first, without the index: the first paint needs no more."""
         papers, changes = self._papers, self._changes
         dates = [date or "" for date in map(attrgetter("date"), papers)]
-        newest = sorted(range(len(papers)), key=dates.__getitem__, reverse=True)
+        # New int objects, laid out in this order: every search walks this
+        # list (the index numbers papers in it), and walking the sorted
+        # range's ints, scattered in memory, took twice as long at 300k.
+        newest = array("q", sorted(range(len(papers)), key=dates.__getitem__, reverse=True)).tolist()
         self._newest = (changes, newest, dates)  # the index numbers papers in this order: it need not sort again
         return list(newest)
 
