@@ -20,7 +20,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from readinglist.core import bitsets as bitsets_module
 from readinglist.core import text_sets as text_sets_module
+from readinglist.core.bitsets import FEW
 from readinglist.core.index import SearchIndex
 from readinglist.core.index_cache import IndexCache
 from readinglist.core.model import Annotation, Paper
@@ -638,6 +640,33 @@ def test_index_agrees_with_reference_after_updates(text, edits, annotations, bef
         index.index_text()
     for sort in SORTS:
         assert index.search(text, sort) == reference_search(papers, annotations, text, sort), (text, sort)
+
+
+@SETTINGS
+@given(text=queries, edits=changes, annotations=annotations())
+def test_few_results_are_listed_in_the_same_order_as_many(text, edits, annotations) -> None:
+    """A result of a few papers is read off its bitset instead of a walk over
+    every paper (and so are a phrase's candidates): the same papers, in the
+    same order, for every sort, also once edited dates break the date order."""
+    papers = [replace(p) for p in PROPERTY_PAPERS]
+    index = property_index(papers, annotations)
+    index.index_text()
+    for position, field, value in edits:
+        p = papers[position]
+        if field == "date":
+            p.date = {"": None, "zzz words here": "2019-02-02"}.get(value, "2024-04-04")
+        elif field == "abstract":
+            p.abstract = value
+        index.update_paper(p)
+    found = {}
+    for few in (len(papers) + 1, 0):  # no set is "few", then every one is
+        bitsets_module.FEW = few
+        try:
+            index._text._cache.clear()  # phrases are looked for again
+            found[few] = [index.search(text, sort) for sort in SORTS]
+        finally:
+            bitsets_module.FEW = FEW
+    assert found[len(papers) + 1] == found[0] == [reference_search(papers, annotations, text, sort) for sort in SORTS]
 
 
 _CACHE_DIR = tempfile.TemporaryDirectory(prefix="rl-index-cache-")  # removed at exit

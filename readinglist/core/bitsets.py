@@ -7,12 +7,15 @@ it a byte per paper, in C loops, rather than a bit at a time in Python.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 
 _TO_ASCII = bytes.maketrans(b"\x00\x01", b"01")
 _EXPAND = tuple(bytes((byte >> bit) & 1 for bit in range(8)) for byte in range(256))
+_BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
+_SET_BYTE = re.compile(rb"[^\x00]")
 
 
 def pack(flags: bytes | bytearray) -> int:
@@ -40,3 +43,22 @@ def bits_of_few(numbers: Sequence[int], n: int) -> int:
 def flags_of(bits: int, n: int) -> bytes:
     """One 0/1 byte per paper (at least ``n``), for ``itertools.compress``."""
     return b"".join(map(_EXPAND.__getitem__, bits.to_bytes((n + 7) // 8, "little")))
+
+
+FEW = 64  # a set of fewer than n / FEW papers is listed by its numbers, not by a walk over all n
+
+
+def is_few(bits: int, n: int) -> bool:
+    """True when ``numbers_of`` beats ``flags_of`` and a walk over all ``n`` papers."""
+    return bits.bit_count() * FEW < n
+
+
+def numbers_of(bits: int) -> list[int]:
+    """The numbers in ``bits``, ascending; its cost follows the numbers, not ``n``
+    (a regex skips the zero bytes), so it is for a few (``is_few``)."""
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    numbers: list[int] = []
+    for match in _SET_BYTE.finditer(data):
+        base = match.start() * 8
+        numbers.extend([base + bit for bit in _BITS[data[match.start()]]])
+    return numbers

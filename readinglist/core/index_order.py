@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 from typing import Any
 
-from readinglist.core.bitsets import bits_of_few, flags_of
+from readinglist.core.bitsets import bits_of_few, flags_of, is_few, numbers_of
 
 # Papers whose free words all hit the title, the title or authors, the title, authors or abstract.
 Levels = tuple[int, int, int]
@@ -57,6 +57,12 @@ class Ordering:
         out: list[int] = []
         for bits in groups:
             if not bits:
+                continue
+            if is_few(bits, n):  # a walk over every paper would cost more than these few
+                numbers = numbers_of(bits)
+                if self._stale_dates:
+                    numbers.sort(key=self._date_order()[1].__getitem__)
+                out.extend(map(self.pos.__getitem__, numbers))
                 continue
             flags = flags_of(bits, n)
             if not self._stale_dates:

@@ -17,10 +17,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from itertools import compress, repeat
-from operator import contains
+from operator import attrgetter, contains
 from typing import TYPE_CHECKING
 
-from readinglist.core.bitsets import bits_of, flags_of, pack
+from readinglist.core.bitsets import bits_of, bits_of_few, flags_of, is_few, numbers_of, pack
 from readinglist.core.model import Paper
 from readinglist.core.word_index import WordIndex, fold_fast, pattern, text_of
 
@@ -266,22 +266,20 @@ class TextSets:
         first = re.escape(found[0])
         phrase = re.compile(f"{first}(?<![^\\W_]{first})" + "".join(f"[\\W_]+{re.escape(w)}" for w in found[1:])).search
         wanted = pattern(found)
-        paper_of = self._paper_of
-        cache: dict[str, str] = {}
-        hits = []
-        for iid in compress(range(self.n), flags_of(within, self.n)):
-            paper = paper_of(iid)
-            if field == "author":  # names are parts: a phrase never runs from one into the next
-                if wanted in text_of(field, paper, cache):
-                    hits.append(iid)
-            elif phrase(fold_fast(paper.title if field == "title" else paper.abstract)):
-                hits.append(iid)
-        return bits_of(hits, self.n)
+        n = self.n
+        iids = numbers_of(within) if is_few(within, n) else list(compress(range(n), flags_of(within, n)))
+        papers = map(self._paper_of, iids)
+        if field == "author":  # names are parts: a phrase never runs from one into the next
+            cache: dict[str, str] = {}
+            found_in = [wanted in text_of(field, paper, cache) for paper in papers]
+        else:  # C loops: ~1 us a candidate less than a Python one, tens of thousands for "masked a
+            found_in = map(phrase, map(fold_fast, map(attrgetter(field), papers)))
+        return bits_of_few(list(compress(iids, found_in)), n)
 
     def _scan(self, texts: list[str], wanted: str, within: int | None) -> int:
         n = self.n
         if within is None or within.bit_count() * 2 > n:
             return pack(bytearray(map(contains, texts, repeat(wanted))))
-        iids = list(compress(range(n), flags_of(within, n)))
+        iids = numbers_of(within) if is_few(within, n) else list(compress(range(n), flags_of(within, n)))
         hits = compress(iids, map(contains, map(texts.__getitem__, iids), repeat(wanted)))
         return bits_of(hits, n)
