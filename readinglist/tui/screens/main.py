@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from readinglist.core.errors import UserError
@@ -138,7 +137,6 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def compose(self) -> ComposeResult:
         # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
         yield FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False)
-        yield Static(id="query-hint")
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
@@ -255,12 +253,10 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         if self._pending_search == message.text:
             self._pending_search = None
         self.query_error = message.message
-        hint = self.query_one("#query-hint", Static)
-        hint.update(Text(f"⚠ {message.message}"))
-        hint.add_class("shown")
+        self.filter_input.show_hint(message.message)
         self.update_status()
         self.services.applied("hint", message.text)
-        hint.call_after_refresh(self.filter_input.release_paint)
+        self.filter_input.call_after_refresh(self.filter_input.release_paint)
 
     def on_search_done(self, message: SearchDone) -> None:
         self.show_rows(message.text, message.rows)
@@ -276,7 +272,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             self._index_started = True
             self._build_index()
         self.query_error = None
-        self.query_one("#query-hint", Static).remove_class("shown")
+        self.filter_input.show_hint(None)
         # A new filter starts at its best match; the same filter re-run (a new
         # sort, changes from elsewhere) keeps the highlighted paper.
         current = self.current

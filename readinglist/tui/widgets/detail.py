@@ -105,7 +105,7 @@ class PaperDetail(ScrollView, can_focus=False):
     frame the next keystroke waited for."""
 
     DEFAULT_CSS = """
-    PaperDetail { padding: 0 1; overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
+    PaperDetail { padding: 0 1; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
     """
 
     # The pane's size comes from the stylesheet; its virtual height only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Input
@@ -24,7 +25,9 @@ class FilterInput(Input):
     ``HOLD_S`` passes.
     """
 
-    DEFAULT_CSS = "FilterInput { width: 1fr; height: 3; }"
+    DEFAULT_CSS = """
+    FilterInput { width: 1fr; height: 3; border-subtitle-align: left; border-subtitle-color: $warning; }
+    """
 
     # Textual's Input sets its virtual width to its text's on every change,
     # and a virtual size change lays the whole screen out again (~6 ms a
@@ -35,6 +38,15 @@ class FilterInput(Input):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._hold: Any = None  # an entered App.batch_update
+
+    def show_hint(self, message: str | None) -> None:
+        """Say what is wrong with the text, on the box's lower edge (None: nothing).
+
+        On the border, not in a line of its own: showing and hiding a line
+        lays the whole screen out again (~25 ms), and a half-typed term
+        (``title:``) shows it for one key and hides it at the next.
+        """
+        self.border_subtitle = None if message is None else Text(f"⚠ {message}")
 
     def watch_value(self, value: str) -> None:
         # Runs as the text changes, before the Input's own repaint request

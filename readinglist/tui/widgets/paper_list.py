@@ -107,7 +107,7 @@ class PaperList(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    PaperList { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    PaperList { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; overflow-y: scroll; }
     PaperList > .paper-list--selected { background: $secondary 35%; }
     """
 
