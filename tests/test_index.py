@@ -669,6 +669,18 @@ def test_few_results_are_listed_in_the_same_order_as_many(text, edits, annotatio
     assert found[len(papers) + 1] == found[0] == [reference_search(papers, annotations, text, sort) for sort in SORTS]
 
 
+@given(n=st.integers(0, 3000), data=st.data())
+def test_bitsets_turn_into_flags_and_numbers_and_back(n: int, data) -> None:
+    """The conversions every search result goes through, against the obvious loops."""
+    numbers = sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n)) if n else set())
+    bits = bitsets_module.bits_of(numbers, n)
+    assert bits == sum(1 << number for number in numbers)
+    flags = bitsets_module.flags_of(bits, n)
+    assert len(flags) >= n and flags[:n] == bytes(int(i in set(numbers)) for i in range(n)) and not any(flags[n:])
+    assert bitsets_module.numbers_of(bits) == numbers
+    assert bitsets_module.pack(flags) == bits
+
+
 _CACHE_DIR = tempfile.TemporaryDirectory(prefix="rl-index-cache-")  # removed at exit
 _CACHED = IndexCache(Path(_CACHE_DIR.name) / "word-index.bin", (7, 7, 7))
 
