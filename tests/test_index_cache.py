@@ -16,6 +16,15 @@ from readinglist.core.doctor import clean_leftovers
 from readinglist.core.index_cache import FORMAT, IndexCache, index_cache_path
 from readinglist.core.library import Library
 from readinglist.core.store import Store
+from tests.cache_damage import (
+    change_format,
+    damage_empty,
+    damage_flip,
+    damage_foreign,
+    damage_header,
+    damage_truncate,
+    flip_bit,
+)
 
 QUERIES = ["masked", "diffusion models", '"image synthesis"', "self-sup", "author:he", "title:vision -cat:cs.CL", "zzzz", "a"]
 
@@ -59,42 +68,13 @@ def test_a_build_writes_the_cache_and_the_next_launch_reads_it(home: Path, expec
     assert not library.index._text.texts
 
 
-def damage_flip(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
-def damage_truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def damage_foreign(path: Path) -> None:
-    path.write_bytes(b"not an index at all\n" * 100)
-
-
-def damage_empty(path: Path) -> None:
-    path.write_bytes(b"")
-
-
 def damage_old_format(path: Path) -> None:
-    data = path.read_bytes()
-    old = f'"format": {FORMAT}'.encode()
-    assert old in data
-    path.write_bytes(data.replace(old, f'"format": {FORMAT - 1}'.encode(), 1))
+    change_format(path, FORMAT, FORMAT - 1)
 
 
 def damage_postings(path: Path) -> None:
     """A bit flipped in the last posting: only the CRC of the whole file tells."""
-    data = bytearray(path.read_bytes())
-    data[-5] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
-def damage_header(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[14:30] = b"{{{{{{{{{{{{{{{{"
-    path.write_bytes(bytes(data))
+    flip_bit(path, -5)
 
 
 @pytest.mark.parametrize(

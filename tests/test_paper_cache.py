@@ -21,6 +21,16 @@ from readinglist.core.library import Library
 from readinglist.core.model import Paper, Source
 from readinglist.core.paper_cache import FORMAT, paper_cache_path
 from readinglist.core.store import CORPUS_FILE, Store
+from tests.cache_damage import (
+    change_format,
+    damage_empty,
+    damage_flip,
+    damage_foreign,
+    damage_header,
+    damage_trailing,
+    damage_truncate,
+    flip_bit,
+)
 
 
 def open_store(home: Path) -> Store:
@@ -136,45 +146,12 @@ def test_a_change_to_the_corpus_is_seen_and_the_cache_follows(home: Path, monkey
     assert not parses  # the cache was written again, for the new corpus
 
 
-def damage_flip(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
 def damage_last_byte(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[-1] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
-def damage_truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def damage_trailing(path: Path) -> None:
-    path.write_bytes(path.read_bytes() + b"\0")
-
-
-def damage_foreign(path: Path) -> None:
-    path.write_bytes(b"not papers at all\n" * 100)
-
-
-def damage_empty(path: Path) -> None:
-    path.write_bytes(b"")
+    flip_bit(path, -1)
 
 
 def damage_old_format(path: Path) -> None:
-    data = path.read_bytes()
-    old = f'"format": {FORMAT}'.encode()
-    assert old in data
-    path.write_bytes(data.replace(old, f'"format": {FORMAT + 1}'.encode(), 1))
-
-
-def damage_header(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[14:30] = b"{{{{{{{{{{{{{{{{"
-    path.write_bytes(bytes(data))
+    change_format(path, FORMAT, FORMAT + 1)
 
 
 @pytest.mark.parametrize(
