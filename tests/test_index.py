@@ -21,10 +21,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from readinglist.core import bitsets as bitsets_module
+from readinglist.core import index_order as order_module
 from readinglist.core import text_sets as text_sets_module
 from readinglist.core.bitsets import FEW
 from readinglist.core.index import SearchIndex
 from readinglist.core.index_cache import IndexCache
+from readinglist.core.index_order import FIRST_STEP, LazyPositions
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.query import SORTS, Group, QueryError, parse_query
 from readinglist.core.tags import tag_key
@@ -659,14 +661,49 @@ def test_few_results_are_listed_in_the_same_order_as_many(text, edits, annotatio
             p.abstract = value
         index.update_paper(p)
     found = {}
-    for few in (len(papers) + 1, 0):  # no set is "few", then every one is
-        bitsets_module.FEW = few
+    # No set is "few", then every one is; a large answer's lazy walk looks at
+    # 3 papers before it walks them all, as it looks at 4096 in a large library.
+    for few, first_step in ((len(papers) + 1, FIRST_STEP), (0, FIRST_STEP), (len(papers) + 1, 3)):
+        bitsets_module.FEW, order_module.FIRST_STEP = few, first_step
         try:
             index._text._cache.clear()  # phrases are looked for again
-            found[few] = [index.search(text, sort) for sort in SORTS]
+            found[few, first_step] = [index.search(text, sort) for sort in SORTS]
         finally:
-            bitsets_module.FEW = FEW
-    assert found[len(papers) + 1] == found[0] == [reference_search(papers, annotations, text, sort) for sort in SORTS]
+            bitsets_module.FEW, order_module.FIRST_STEP = FEW, FIRST_STEP
+    expected = [reference_search(papers, annotations, text, sort) for sort in SORTS]
+    assert all(each == expected for each in found.values()), found
+
+
+@given(
+    groups=st.lists(st.sets(st.integers(0, 199)), max_size=4),
+    first_step=st.integers(1, 300),
+    reads=st.lists(st.one_of(st.integers(-220, 220), st.tuples(st.integers(-220, 220), st.integers(-220, 220), st.sampled_from([1, 2, -1]))), max_size=6),
+    data=st.data(),
+)
+def test_a_lazy_answer_reads_like_the_list_it_stands_for(groups, first_step, reads, data) -> None:
+    """Rows read one by one, by slices, from the end, searched for or walked
+    whole, in any order: always what the whole list would give."""
+    n = 200
+    pos = data.draw(st.permutations(range(n)))
+    bitsets = [sum(1 << number for number in group) for group in groups]
+    expected = [pos[number] for group in groups for number in sorted(group)]
+    lazy = LazyPositions([bits for bits in bitsets if bits], pos, first_step=first_step)
+    assert len(lazy) == len(expected) and bool(lazy) == bool(expected)
+    for read in reads:
+        if isinstance(read, int):
+            if -len(expected) <= read < len(expected):
+                assert lazy[read] == expected[read]
+            else:
+                with pytest.raises(IndexError):
+                    lazy[read]
+        else:
+            assert lazy[slice(*read)] == expected[slice(*read)]
+    if expected:
+        chosen = data.draw(st.sampled_from(expected))
+        assert lazy.index(chosen) == expected.index(chosen) and chosen in lazy
+    assert -1 not in lazy
+    assert list(lazy) == expected and lazy == expected and lazy == tuple(expected)
+    assert lazy != expected + [0]
 
 
 @given(n=st.integers(0, 3000), data=st.data())

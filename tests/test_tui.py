@@ -16,6 +16,7 @@ from readinglist.tui.screens.tags import TagEditor
 from readinglist.core.links import arxiv_search_url
 from readinglist.core.config import Config
 from readinglist.core.library import Library
+from readinglist.core.scope import Scope
 from tests.tui_helpers import RecordingApp, make_app, settle
 
 
@@ -279,6 +280,29 @@ async def test_navigation_keys(tmp_path: Path) -> None:
         assert app.main_screen.paper_list.cursor == 410
         await pilot.press("g")
         assert app.main_screen.paper_list.cursor == 0 and app.main_screen.current.id == app.library.papers[app.main_screen.rows[0]].id
+
+
+async def test_a_broad_filter_is_walked_to_its_end_and_selected_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large answer is worked out as the list is read (the first 4096 papers
+    by date, then the rest). Here the first step is 8 papers: G still reaches
+    the oldest match, and select-all takes every match."""
+    from readinglist.core import index_order
+
+    expected = [p.id for p in Library(Store.open(tmp_path, year=2026)).select(Scope.of_query("learning"))]
+    assert len(expected) > 50
+    monkeypatch.setattr(index_order, "FIRST_STEP", 8)
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"learning", "enter")
+        await settle(pilot)
+        screen = app.main_screen
+        assert f"{len(expected)} of 413 papers" in str(screen.query_one("#status-line").render())
+        assert screen.current.id == expected[0]
+        await pilot.press("G")
+        assert screen.paper_list.cursor == len(expected) - 1 and screen.current.id == expected[-1]
+        await pilot.press("ctrl+a")
+        assert sorted(screen.selection) == sorted(expected)
 
 
 async def test_palette_goes_to_a_paper_by_title(tmp_path: Path) -> None:

@@ -55,7 +55,12 @@ FEW = 64  # a set of fewer than n / FEW papers is listed by its numbers, not by 
 
 def is_few(bits: int, n: int) -> bool:
     """True when ``numbers_of`` beats ``flags_of`` and a walk over all ``n`` papers."""
-    return bits.bit_count() * FEW < n
+    return few(bits.bit_count(), n)
+
+
+def few(count: int, n: int) -> bool:
+    """True when ``count`` of ``n`` papers are few (see ``is_few``)."""
+    return count * FEW < n
 
 
 def numbers_of(bits: int) -> list[int]:

@@ -227,8 +227,10 @@ class SearchIndex:
 
     # --- searching --------------------------------------------------------------
 
-    def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
+    def search(self, query: Query | str, sort: str = "relevance") -> Sequence[int]:
         """Positions (into the papers given at construction) matching ``query``, ordered by ``sort``.
+
+        A large answer is a ``LazyPositions``, worked out as far as it is read.
 
         ``query`` may be text (parsed here, so ``QueryError`` may be raised).
         ``SimilarityUnavailable`` is raised for like: terms or the "fit" sort
@@ -342,7 +344,7 @@ class SearchIndex:
 
     # --- ordering ---------------------------------------------------------------
 
-    def _ordered(self, result: int, levels: Levels | None, sort: str, query: Query, scores: _Scores) -> list[int]:
+    def _ordered(self, result: int, levels: Levels | None, sort: str, query: Query, scores: _Scores) -> Sequence[int]:
         order = self._order
         if sort in ("relevance", "fit"):
             liked = [scores[Term("like", value=term.value)] for term in query.like_terms]

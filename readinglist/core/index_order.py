@@ -7,11 +7,12 @@ paper's date changes that no longer holds and a date order is kept instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
-from typing import Any
+from typing import Any, overload
 
-from readinglist.core.bitsets import bits_of_few, flags_of, is_few, numbers_of
+from readinglist.core.bitsets import bits_of_few, few, flags_of, is_few, numbers_of
 
 # Papers whose free words all hit the title, the title or authors, the title, authors or abstract.
 Levels = tuple[int, int, int]
@@ -51,8 +52,18 @@ class Ordering:
         """The keys of sort ``name`` changed."""
         self._sorted.pop(name, None)
 
-    def positions(self, groups: Iterable[int]) -> list[int]:
-        """Each group's papers newest first, one group after the other."""
+    def positions(self, groups: Iterable[int]) -> Sequence[int]:
+        """Each group's papers newest first, one group after the other.
+
+        A large answer comes back as a ``LazyPositions``: worked out as it is
+        read, so the first screen of 300k papers costs what 40 papers do.
+        """
+        groups = [bits for bits in groups if bits]
+        if not self._stale_dates and not few(sum(bits.bit_count() for bits in groups), self.n):
+            return LazyPositions(groups, self.pos)
+        return self._positions(groups)
+
+    def _positions(self, groups: Iterable[int]) -> list[int]:
         n = self.n
         out: list[int] = []
         for bits in groups:
@@ -120,10 +131,106 @@ class Ordering:
         first = list(compress(map(self.pos.__getitem__, order), map(flags.__getitem__, order)))
         if len(first) == result.bit_count():
             return first
-        return first + self.positions([result & ~bits_of_few(order, self.n)])
+        return first + self._positions([result & ~bits_of_few(order, self.n)])
 
     def by_scores(self, result: int, scores: Sequence[float]) -> list[int]:
         """``result`` by ``scores`` (indexed by position), highest first, ties newest first."""
-        positions = self.positions([result])
+        positions = self._positions([result])
         positions.sort(key=scores.__getitem__, reverse=True)  # stable, even reversed
         return positions
+
+
+FIRST_STEP = 1 << 12  # papers (by number) a lazy walk looks at before it walks them all
+
+
+class LazyPositions(Sequence[int]):
+    """The positions of the papers in bitset groups, each group newest first,
+    one after the other, worked out as far as they are read.
+
+    Only for papers numbered in date order (``pos[number]`` is a paper's
+    position). Holds ints and ``pos``, which never change, so it may be made
+    in one thread and read in another; reads take a lock. Equal to any
+    sequence holding the same positions, a list included.
+    """
+
+    __slots__ = ("_len", "_done", "_rest", "_lock")
+
+    def __init__(self, groups: Sequence[int], pos: Sequence[int], *, first_step: int | None = None) -> None:
+        self._len = sum(bits.bit_count() for bits in groups)
+        self._done: list[int] = []
+        self._rest = _walk(groups, pos, FIRST_STEP if first_step is None else first_step)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _first(self, count: int) -> list[int]:
+        """At least the first ``count`` positions (all of them if there are fewer)."""
+        done = self._done
+        if len(done) >= count:
+            return done
+        with self._lock:
+            for step in self._rest:
+                done.extend(step)
+                if len(done) >= count:
+                    break
+        return done
+
+    def _all(self) -> list[int]:
+        return self._first(self._len)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._len)
+            return self._first(max(start, stop) + 1)[index] if step > 0 else self._all()[index]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("position index out of range")
+        return self._first(index + 1)[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._all()
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        return self._all().index(value, start, self._len if stop is None else stop)
+
+    def count(self, value: Any) -> int:
+        return self._all().count(value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyPositions | list | tuple | range):
+            return len(self) == len(other) and self._all() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyPositions({len(self._done)} of {self._len} worked out)"
+
+
+def _walk(groups: Sequence[int], pos: Sequence[int], first_step: int) -> Iterator[Iterator[int]]:
+    """The positions of each group in two steps: its papers among the first
+    ``first_step`` by number (a screenful, in most answers), then the rest.
+    Each step must be read to its end before the next is asked for."""
+    n = len(pos)
+    for bits in groups:
+        if is_few(bits, n):
+            yield map(pos.__getitem__, numbers_of(bits))
+            continue
+        window = bits & ((1 << first_step) - 1)
+        if window:
+            yield compress(pos[:first_step], flags_of(window, first_step))
+        if bits := bits ^ window:
+            # The rest walks pos from its start: compress over the list itself
+            # is the quickest walk there is, and the first step's part costs little.
+            yield compress(pos, flags_of(bits, n))

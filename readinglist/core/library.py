@@ -204,8 +204,9 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         if not self.store.lazy:
             self.store.save_papers()
 
-    def search(self, query: Query | str, sort: str = "relevance") -> list[int]:
-        """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError)."""
+    def search(self, query: Query | str, sort: str = "relevance") -> Sequence[int]:
+        """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError);
+        a large answer is worked out as far as it is read (``LazyPositions``)."""
         return self.index.search(query, sort=sort)
 
     def newest_first(self) -> list[int]:

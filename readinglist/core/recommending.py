@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from readinglist.core.errors import UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from readinglist.core.model import Annotation, Paper
     from readinglist.core.similar import Profile, SimilarityModel
 
@@ -47,7 +49,7 @@ class RecommendMixin:
         ranked = [(pos, score) for pos, score in model.rank(profile, candidates, limit=limit) if score > 0]
         return profile, ranked
 
-    def select_positions(self, query: str, sort: str = "date") -> list[int]:
+    def select_positions(self, query: str, sort: str = "date") -> Sequence[int]:
         from readinglist.core.query import QueryError, parse_query
 
         try:

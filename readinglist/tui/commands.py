@@ -33,7 +33,7 @@ class PaperCommands(Provider):
             return
         matcher = self.matcher(query)
         library = screen.library
-        for position in list(library.search(parsed, sort="relevance"))[:MAX_HITS]:
+        for position in library.search(parsed, sort="relevance")[:MAX_HITS]:
             paper = library.papers[position]
             title = Text("Go to: ") + Text(clean_text(paper.title))
             yield Hit(

@@ -4,6 +4,7 @@ thread-safe) and the screen applies it on the UI thread."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 class SearchDone(Message):
     """The papers (positions) that ``text`` selects, in the current sort."""
 
-    def __init__(self, text: str, rows: list[int]) -> None:
+    def __init__(self, text: str, rows: Sequence[int]) -> None:
         super().__init__()
         self.text, self.rows = text, rows
 

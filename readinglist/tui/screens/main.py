@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +124,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.busy: dict[str, Any] = {}  # background tasks running: task -> cancel event
         self.highlighted_id: str | None = paper
         self._task_note = ""
-        self.rows: list[int] = []
+        self.rows: Sequence[int] = []
         self.query_error: str | None = None
         self.filter_keys = filter_keys or {"slash"}
         self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
@@ -247,7 +247,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
                     self.post_message(QueryRejected(text, str(exc)))
                 return
         if not worker.is_cancelled:
-            self.post_message(SearchDone(text, list(rows)))
+            self.post_message(SearchDone(text, rows))
 
     def on_query_rejected(self, message: QueryRejected) -> None:
         if self._pending_search == message.text:
@@ -261,7 +261,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def on_search_done(self, message: SearchDone) -> None:
         self.show_rows(message.text, message.rows)
 
-    def show_rows(self, text: str, rows: list[int]) -> None:
+    def show_rows(self, text: str, rows: Sequence[int]) -> None:
         if self._pending_search == text:
             self._pending_search = None
         if not self._index_started:

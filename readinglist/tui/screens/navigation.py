@@ -3,7 +3,7 @@ going to a paper, the detail pane. A mixin of ``MainScreen``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Input
@@ -19,7 +19,7 @@ class Navigation:
     """Navigation actions of the main screen (``self`` is the ``MainScreen``)."""
 
     library: Library
-    rows: list[int]
+    rows: Sequence[int]
     query_text: str
     sort: str
     enrich_cancel: Any

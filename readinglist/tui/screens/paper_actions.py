@@ -8,7 +8,7 @@ show and a callback; they never reach into the screen or the app.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +52,7 @@ class PaperActions(LinkActions):
 
     library: Library
     services: Services
-    rows: list[int]
+    rows: Sequence[int]
     query_text: str
     sort: str
     enrich_cancel: threading.Event | None = None  # set while a resolve run goes on
