@@ -718,6 +718,30 @@ def test_bitsets_turn_into_flags_and_numbers_and_back(n: int, data) -> None:
     assert bitsets_module.pack(flags) == bits
 
 
+def test_a_lazy_answer_read_by_threads_at_once_gives_each_every_row() -> None:
+    """The worker makes an answer and the UI thread reads it; an export may
+    read it in another thread meanwhile. Each step of the walk is taken once."""
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        n = 3000
+        groups = [sum(1 << number for number in range(start, n, 7)) for start in range(7)]  # 7 groups of ~430 papers
+        expected = [number for start in range(7) for number in range(start, n, 7)]
+        for _ in range(20):
+            lazy = LazyPositions(groups, list(range(n)), first_step=16)
+            seen: list[list[int]] = []
+            readers = [threading.Thread(target=lambda: seen.append(list(lazy))) for _ in range(4)]
+            for reader in readers:
+                reader.start()
+            for reader in readers:
+                reader.join()
+            assert seen == [expected] * 4
+    finally:
+        sys.setswitchinterval(interval)
+
+
 _CACHE_DIR = tempfile.TemporaryDirectory(prefix="rl-index-cache-")  # removed at exit
 _CACHED = IndexCache(Path(_CACHE_DIR.name) / "word-index.bin", (7, 7, 7))
 
