@@ -178,6 +178,33 @@ async def test_metadata_edited_in_the_app_is_the_users_and_survives(tmp_path: Pa
         assert "key" in app.main_screen.query_one("#detail").text.plain
 
 
+async def test_after_an_edit_in_the_app_the_next_launch_reads_the_saved_papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit makes the store read the corpus again; the app saves those
+    papers once they rest, so the next launch need not parse corpus.json."""
+    from readinglist.tui.screens import main as main_module
+    from readinglist.tui.screens.metadata import MetadataEditor
+
+    monkeypatch.setattr(main_module, "PAPER_CACHE_DELAY_S", 0.05)
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()  # the first launch's index, and its saved papers
+        pid = app.main_screen.current.id
+        await pilot.press("M")
+        assert isinstance(app.screen, MetadataEditor)
+        app.screen.query_one("#meta-key").value = "quokka2024"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+    parses: list[int] = []
+    original = Store._stream_papers
+    monkeypatch.setattr(Store, "_stream_papers", lambda self, *a, **k: parses.append(1) or original(self, *a, **k))
+    relaunched = Store.open(tmp_path)
+    assert relaunched.paper(pid).citation_key == "quokka2024"
+    assert len(relaunched.papers()) == 413
+    assert not parses  # read from cache/papers.bin
+
+
 async def test_u_brings_back_removed_papers_and_undoes_a_metadata_edit(tmp_path: Path) -> None:
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

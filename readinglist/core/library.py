@@ -201,8 +201,14 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         """Build the index and its word postings, or read them from the cache file;
         then save the papers for the next launch if they are not (for a worker thread)."""
         self.index.index_text()
-        if not self.store.lazy:
-            self.store.save_papers()
+        self.save_paper_cache()
+
+    def save_paper_cache(self) -> bool:
+        """Save the papers as last read from the corpus to ``cache/papers.bin``,
+        so the next launch need not parse it (for a worker: ~0.6 s at 100k).
+        False when nothing was saved: it holds them already, the corpus changed
+        since, or the disk refused (``Store.save_papers``)."""
+        return not self.store.lazy and self.store.save_papers()
 
     def search(self, query: Query | str, sort: str = "relevance") -> Sequence[int]:
         """Positions into ``papers`` matching ``query`` (text is parsed: may raise QueryError);

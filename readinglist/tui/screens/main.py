@@ -49,6 +49,7 @@ SEARCHING_NOTICE_S = 0.25
 UI_LOCK_WAIT_S = 0.25
 SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
+PAPER_CACHE_DELAY_S = 5.0  # papers changed in place (an edit, a resolve run): saved for the next launch once they rest
 FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
 
 
@@ -132,6 +133,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
         self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
+        self._paper_cache_timer: Timer | None = None
         self._typed_at = 0.0  # when the last filter result was shown (time.monotonic)
 
     def compose(self) -> ComposeResult:
@@ -291,6 +293,10 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         # and the list would wait for the next frame after it.
         self.paper_list.call_after_refresh(self.filter_input.release_paint)
 
+    @work(thread=True, exclusive=True, group="paper-cache", exit_on_error=False)
+    def _save_paper_cache(self) -> None:
+        self.library.save_paper_cache()
+
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _build_index(self) -> None:
         """Word postings make large libraries fast to filter; until they exist
@@ -389,6 +395,12 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         if changes:
             self.paper_list.refresh_rows()
             self.show_detail()
+        if changes.papers:
+            # The store read the corpus again: save those papers, or the next
+            # launch parses it (~2 s at 100k). A reload saves them with its index.
+            if self._paper_cache_timer is not None:
+                self._paper_cache_timer.stop()
+            self._paper_cache_timer = self.set_timer(PAPER_CACHE_DELAY_S, self._save_paper_cache)
         for pid in changes.annotations:
             self.services.applied("annotation", pid)
 
