@@ -361,6 +361,43 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(tmp_path: 
         assert app.main_screen.query_text == "title:clip"
 
 
+async def test_keys_sent_in_one_burst_after_enter_act_on_the_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter typed, Enter and "s" sent before any redraw (typed fast, or
+    queued while a search held the interpreter): the s stars the first
+    match, it is not typed into the filter, and "j" moves on the list. Then
+    the filter edited and left in one burst: "G" goes to its last match."""
+    import time
+
+    from textual import events
+
+    search = Library.search
+
+    def slow_search(self, query, sort="relevance"):
+        time.sleep(0.2)  # a large library: the answer comes well after the keys
+        return search(self, query, sort)
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Library, "search", slow_search)
+        keys = [("slash", "/")] + [(c, c) for c in "clip"] + [("enter", "\r"), ("s", "s"), ("j", "j")]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.filter_input.value == "clip" and screen.query_text == "clip"
+        first = app.library.papers[screen.rows[0]]
+        assert "clip" in first.title.lower()
+        assert app.library.store.annotation(first.id).star  # s starred it
+        assert screen.paper_list.cursor == 1 and app.focused is screen.paper_list
+        # Backspace is a binding: it acts in its turn, before the letters after it.
+        for key, char in [("slash", "/")] + [("backspace", None)] * 4 + [(c, c) for c in "learning"] + [("enter", "\r"), ("G", "G")]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert screen.filter_input.value == "learning" and screen.query_text == "learning"
+        assert screen.paper_list.cursor == len(screen.rows) - 1 > 1
+
+
 async def test_notifications_never_read_text_as_markup(tmp_path: Path) -> None:
     from textual.notifications import Notify
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -49,6 +49,7 @@ SEARCHING_NOTICE_S = 0.25
 UI_LOCK_WAIT_S = 0.25
 SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
+KEYS_AFTER_ENTER_WAIT_S = 1.0  # keys sent after Enter wait at most this long for the filter's answer
 PAPER_CACHE_DELAY_S = 5.0  # papers changed in place (an edit, a resolve run): saved for the next launch once they rest
 FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
 
@@ -134,15 +135,21 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
         self._paper_cache_timer: Timer | None = None
+        self._keys_after_enter: list[tuple[str, str | None]] | None = None  # held until the filter's answer shows
+        self._keys_timer: Timer | None = None
         self._typed_at = 0.0  # when the last filter result was shown (time.monotonic)
 
     def compose(self) -> ComposeResult:
         # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
-        yield FilterInput(placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False)
+        yield FilterInput(
+            placeholder=FILTER_PLACEHOLDER, id="filter", select_on_focus=False, leave=self._filter_left, give=self._give_key
+        )
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
-                yield PaperList(self.library, focus_filter=self.action_focus_filter, filter_keys=self.filter_keys, id="papers")
+                yield PaperList(
+                    self.library, focus_filter=self.action_focus_filter, filter_keys=self.filter_keys, hold_key=self._hold_key, id="papers"
+                )
             yield PaperDetail(id="detail")
         yield EnrichPanel()
         yield StatusLine(id="status-line")
@@ -215,6 +222,54 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def _filter_submitted(self) -> None:
         self.paper_list.focus()
 
+    def _filter_left(self) -> None:
+        """Enter in the filter: the list takes the keys. Those sent after the
+        Enter wait for the filter's answer, so "clip", Enter, "s" stars the
+        first match, not the paper the list showed before."""
+        self.set_focus(self.paper_list)
+        if self._pending_search is None and self.filter_input.value == self.query_text:
+            self._release_keys()  # the answer is on screen already
+        elif self._keys_after_enter is None:
+            self._hold_keys()
+
+    def _hold_keys(self) -> None:
+        self._keys_after_enter = []
+        if self._keys_timer is not None:
+            self._keys_timer.stop()
+        self._keys_timer = self.set_timer(KEYS_AFTER_ENTER_WAIT_S, self._release_keys)
+
+    def _give_key(self, event: events.Key) -> None:
+        """A key the filter box got after an Enter: the list's, once the answer shows."""
+        if self._keys_after_enter is None:
+            self._hold_keys()
+        self._keys_after_enter.append((event.key, event.character))  # type: ignore[union-attr]
+
+    def _hold_key(self, event: events.Key) -> bool:
+        if self._keys_after_enter is None:
+            return False
+        self._keys_after_enter.append((event.key, event.character))
+        return True
+
+    def _release_keys(self) -> None:
+        """Give the held keys to the list, in the order they came."""
+        keys, self._keys_after_enter = self._keys_after_enter, None
+        if self._keys_timer is not None:
+            self._keys_timer.stop()
+            self._keys_timer = None
+        for key, character in keys or ():
+            # Sent as the app sends a key: a message's bubbling stops at its sender.
+            self.paper_list._forward_event(events.Key(key, character).set_sender(self.app))
+
+    def _answer_shown(self, text: str) -> None:
+        """The filter's answer (or its error) for ``text`` is on screen: held keys may go."""
+        if (
+            self._keys_after_enter is not None
+            and self._pending_search is None
+            and text == self.filter_input.value
+            and self.app.focused is self.paper_list  # Enter's action has run
+        ):
+            self._release_keys()
+
     def run_filter(self, text: str) -> None:
         self._pending_search = text
         self._search(text, self.sort)
@@ -259,6 +314,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.update_status()
         self.services.applied("hint", message.text)
         self.filter_input.call_after_refresh(self.filter_input.release_paint)
+        self._answer_shown(message.text)
 
     def on_search_done(self, message: SearchDone) -> None:
         self.show_rows(message.text, message.rows)
@@ -292,6 +348,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         # frame painted before that would hold the typed character only,
         # and the list would wait for the next frame after it.
         self.paper_list.call_after_refresh(self.filter_input.release_paint)
+        self._answer_shown(text)
 
     @work(thread=True, exclusive=True, group="paper-cache", exit_on_error=False)
     def _save_paper_cache(self) -> None:
@@ -344,6 +401,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         if event.worker.group == "filter":
             self._pending_search = None
             self.update_status()
+            self._release_keys()
         elif event.worker.group == "enrich":
             self.enrich_stopped()
         elif event.worker.group == "corpus":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Input
@@ -35,9 +37,46 @@ class FilterInput(Input):
     # virtual size only bounds its own horizontal scroll, a repaint is enough.
     virtual_size = Reactive(Size(0, 0), layout=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        leave: Callable[[], None] | None = None,
+        give: Callable[[events.Key], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Enter's action calls ``leave`` (the list takes the keys); a key that
+        reaches the box once the focus has left it goes to ``give``."""
         super().__init__(*args, **kwargs)
         self._hold: Any = None  # an entered App.batch_update
+        self._leave = leave
+        self._give = give
+
+    async def _on_key(self, event: events.Key) -> None:
+        # The keys of a burst (typed fast, pasted, or queued while a search
+        # held the interpreter) are all queued here before any of them acts.
+        # Textual runs a key's binding once the key has bubbled up to the app,
+        # after the printable keys queued behind it went in: Backspace, then
+        # "x", in one burst, gave "x" deleted. So the box runs its own
+        # bindings (Backspace, arrows, Enter...) here, in order; Enter moves
+        # the focus to the list at once, and the keys after it are the list's.
+        focused = self.app.focused
+        if self._give is not None and focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            self._give(event)
+            return
+        if not event.is_printable:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                if await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
+        await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        if self._leave is not None:
+            self._leave()
 
     def show_hint(self, message: str | None) -> None:
         """Say what is wrong with the text, on the box's lower edge (None: nothing).

@@ -130,11 +130,21 @@ class PaperList(ScrollView, can_focus=True):
             super().__init__()
             self.paper = paper
 
-    def __init__(self, library: Library, *, focus_filter: Callable[[], None], filter_keys: set[str], **kwargs) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        focus_filter: Callable[[], None],
+        filter_keys: set[str],
+        hold_key: Callable[[events.Key], bool] = lambda key: False,
+        **kwargs,
+    ) -> None:
+        """``hold_key(key)`` True: the screen keeps the key to give it back later."""
         super().__init__(**kwargs)
         self.library = library  # read only: papers and annotations come from it at every draw
         self.focus_filter = focus_filter
         self.filter_keys = filter_keys
+        self.hold_key = hold_key
         self.rows: Sequence[int] = range(len(library))
         self.selected: dict[str, None] = {}  # paper ids, in the order they were selected
         # Drawn rows by (paper position, width, cursor): a new filter mostly
@@ -238,19 +248,25 @@ class PaperList(ScrollView, can_focus=True):
         self.cursor = len(self.rows) - 1
 
     def on_key(self, event: events.Key) -> None:
+        if self.hold_key(event):  # sent after Enter, before the filter's answer is shown
+            event.stop()
+            event.prevent_default()
+            return
         # Keys of a burst ("/clip" typed fast or pasted) are all queued here
         # before an app binding could move the focus. So "/" moves it here,
-        # at once, and the keys queued after it go to the filter.
+        # at once, and the keys queued after it go where the focus now is,
+        # in order (an Enter there may hand the keys after it back).
         if event.key in self.filter_keys:
             event.stop()
             event.prevent_default()
             self.focus_filter()
             return
         target = self.app.focused
-        if target is not self and isinstance(target, Input) and event.is_printable and event.character:
+        if target is not self and isinstance(target, Input):
             event.stop()
             event.prevent_default()
-            target.insert_text_at_cursor(event.character)
+            # Sent as the app sends a key: a message's bubbling stops at its sender.
+            target._forward_event(events.Key(event.key, event.character).set_sender(self.app))
 
     def on_click(self, event) -> None:
         row = int(self.scroll_offset.y) + event.y
