@@ -362,13 +362,14 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(tmp_path: 
 
 
 async def test_keys_sent_in_one_burst_after_enter_act_on_the_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A filter typed, Enter and "s" sent before any redraw (typed fast, or
-    queued while a search held the interpreter): the s stars the first
-    match, it is not typed into the filter, and "j" moves on the list. Then
-    the filter edited and left in one burst: "G" goes to its last match."""
+    """Keys sent before any redraw (typed fast, pasted, or queued while a
+    search held the interpreter) act in order, each where the keys before it
+    sent the focus, and keys after Enter act on the filter's answer."""
     import time
 
     from textual import events
+
+    from readinglist.tui.screens import main as main_module
 
     search = Library.search
 
@@ -376,26 +377,41 @@ async def test_keys_sent_in_one_burst_after_enter_act_on_the_list(tmp_path: Path
         time.sleep(0.2)  # a large library: the answer comes well after the keys
         return search(self, query, sort)
 
+    def burst(keys: str | list[tuple[str, str | None]]) -> None:
+        named = {"/": "slash", "\r": "enter"}
+        for key, char in [(named.get(c, c), c) for c in keys] if isinstance(keys, str) else keys:
+            app.post_message(events.Key(key, char))
+
     app, _ = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(Library, "search", slow_search)
-        keys = [("slash", "/")] + [(c, c) for c in "clip"] + [("enter", "\r"), ("s", "s"), ("j", "j")]
-        for key, char in keys:
-            app.post_message(events.Key(key, char))
-        await settle(pilot)
         screen = app.main_screen
-        assert screen.filter_input.value == "clip" and screen.query_text == "clip"
+        monkeypatch.setattr(Library, "search", slow_search)
+        monkeypatch.setattr(main_module, "KEYS_AFTER_ENTER_WAIT_S", 0.05)  # the answer takes longer: the keys wait on
+        burst("/clip\rsj")
+        await settle(pilot)
+        assert screen.filter_input.value == "clip" and screen.query_text == "clip"  # not "clipsj"
         first = app.library.papers[screen.rows[0]]
         assert "clip" in first.title.lower()
-        assert app.library.store.annotation(first.id).star  # s starred it
+        assert app.library.store.annotation(first.id).star  # s starred the first match
         assert screen.paper_list.cursor == 1 and app.focused is screen.paper_list
         # Backspace is a binding: it acts in its turn, before the letters after it.
-        for key, char in [("slash", "/")] + [("backspace", None)] * 4 + [(c, c) for c in "learning"] + [("enter", "\r"), ("G", "G")]:
-            app.post_message(events.Key(key, char))
+        burst([("slash", "/")] + [("backspace", None)] * 4 + [(c, c) for c in "learning"] + [("enter", "\r"), ("G", "G")])
         await settle(pilot)
         assert screen.filter_input.value == "learning" and screen.query_text == "learning"
         assert screen.paper_list.cursor == len(screen.rows) - 1 > 1
+        # A second "/" after Enter goes back to the filter.
+        burst("/\r/ab")
+        await settle(pilot)
+        assert screen.filter_input.value == "learningab" and app.focused is screen.filter_input
+        # Enter on a filter already answered: the keys after it act at once.
+        monkeypatch.setattr(main_module, "KEYS_AFTER_ENTER_WAIT_S", 60.0)
+        burst([("backspace", None), ("backspace", None)])
+        await settle(pilot)
+        assert screen.query_text == "learning"
+        burst("\rgjj")
+        await pilot.pause(0.3)
+        assert app.focused is screen.paper_list and screen.paper_list.cursor == 2
 
 
 async def test_notifications_never_read_text_as_markup(tmp_path: Path) -> None:

@@ -187,8 +187,10 @@ class LazyPositions(Sequence[int]):
 
     def __getitem__(self, index: int | slice) -> int | list[int]:
         if isinstance(index, slice):
-            start, stop, step = index.indices(self._len)
-            return self._first(max(start, stop) + 1)[index] if step > 0 else self._all()[index]
+            if index.step is not None and index.step < 0:
+                return self._all()[index]
+            start, stop, step = index.indices(self._len)  # bounds counted from the whole answer's end
+            return self._first(stop)[start:stop:step]
         if index < 0:
             index += self._len
         if not 0 <= index < self._len:

@@ -137,6 +137,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._paper_cache_timer: Timer | None = None
         self._keys_after_enter: list[tuple[str, str | None]] | None = None  # held until the filter's answer shows
         self._keys_timer: Timer | None = None
+        self._answered: str | None = None  # the last filter text answered, by a list or a hint
         self._typed_at = 0.0  # when the last filter result was shown (time.monotonic)
 
     def compose(self) -> ComposeResult:
@@ -218,29 +219,41 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         # a newer keystroke makes an unfinished one's result be dropped.
         self.run_filter(event.value)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.paper_list.focus()
-
     def _filter_left(self) -> None:
         """Enter in the filter: the list takes the keys. Those sent after the
         Enter wait for the filter's answer, so "clip", Enter, "s" stars the
         first match, not the paper the list showed before."""
         self.set_focus(self.paper_list)
-        if self._pending_search is None and self.filter_input.value == self.query_text:
-            self._release_keys()  # the answer is on screen already
+        if self._answer_on_screen():
+            self._release_keys()
         elif self._keys_after_enter is None:
             self._hold_keys()
+
+    def _answer_on_screen(self) -> bool:
+        """The list (or the hint) answers the filter's text as it is now."""
+        return self._pending_search is None and self.filter_input.value in (self.query_text, self._answered)
 
     def _hold_keys(self) -> None:
         self._keys_after_enter = []
         if self._keys_timer is not None:
             self._keys_timer.stop()
-        self._keys_timer = self.set_timer(KEYS_AFTER_ENTER_WAIT_S, self._release_keys)
+        self._keys_timer = self.set_timer(KEYS_AFTER_ENTER_WAIT_S, self._keys_waited)
+
+    def _keys_waited(self) -> None:
+        # A search still running (the first one on a large library may wait
+        # seconds for the index): the keys keep waiting for its answer rather
+        # than act on the list shown before. A failed search releases them.
+        if self._keys_after_enter is not None and self._pending_search is not None:
+            self._keys_timer = self.set_timer(KEYS_AFTER_ENTER_WAIT_S, self._keys_waited)
+            return
+        self._release_keys()
 
     def _give_key(self, event: events.Key) -> None:
         """A key the filter box got after an Enter: the list's, once the answer shows."""
         if self._keys_after_enter is None:
+            if self._answer_on_screen() and self.app.focused is self.paper_list:
+                self._send_to_list(event.key, event.character)
+                return
             self._hold_keys()
         self._keys_after_enter.append((event.key, event.character))  # type: ignore[union-attr]
 
@@ -257,18 +270,17 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             self._keys_timer.stop()
             self._keys_timer = None
         for key, character in keys or ():
-            # Sent as the app sends a key: a message's bubbling stops at its sender.
-            self.paper_list._forward_event(events.Key(key, character).set_sender(self.app))
+            self._send_to_list(key, character)
+
+    def _send_to_list(self, key: str, character: str | None) -> None:
+        # Sent as the app sends a key: a message's bubbling stops at its sender.
+        self.paper_list._forward_event(events.Key(key, character).set_sender(self.app))
 
     def _answer_shown(self, text: str) -> None:
         """The filter's answer (or its error) for ``text`` is on screen: held keys may go."""
-        if (
-            self._keys_after_enter is not None
-            and self._pending_search is None
-            and text == self.filter_input.value
-            and self.app.focused is self.paper_list  # Enter's action has run
-        ):
-            self._release_keys()
+        self._answered = text
+        if self._keys_after_enter is not None and self._answer_on_screen() and self.app.focused is self.paper_list:
+            self._release_keys()  # (focused: Enter's action has run)
 
     def run_filter(self, text: str) -> None:
         self._pending_search = text

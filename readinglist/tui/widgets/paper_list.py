@@ -256,17 +256,17 @@ class PaperList(ScrollView, can_focus=True):
         # before an app binding could move the focus. So "/" moves it here,
         # at once, and the keys queued after it go where the focus now is,
         # in order (an Enter there may hand the keys after it back).
-        if event.key in self.filter_keys:
-            event.stop()
-            event.prevent_default()
-            self.focus_filter()
-            return
         target = self.app.focused
-        if target is not self and isinstance(target, Input):
+        if target is not self and isinstance(target, Input):  # a "/" here too: it is the filter's now
             event.stop()
             event.prevent_default()
             # Sent as the app sends a key: a message's bubbling stops at its sender.
             target._forward_event(events.Key(event.key, event.character).set_sender(self.app))
+            return
+        if event.key in self.filter_keys:
+            event.stop()
+            event.prevent_default()
+            self.focus_filter()
 
     def on_click(self, event) -> None:
         row = int(self.scroll_offset.y) + event.y
