@@ -134,9 +134,9 @@ def _columns(papers: Sequence[Paper]) -> list[list[object]]:
     every source's listing and line after the last field.
 
     Equal strings (an author's name, a category, a date, a listing) become
-    one object, which marshal writes once and reads back as one: at 100k
-    papers, 650k author names were 6k distinct ones, and reading the file
-    took 28% less time (and the papers less memory).
+    one object, which marshal writes once and reads back as one: in the 100k
+    synthetic corpus, 650k author names are 6k distinct ones; its load took
+    301 ms of marshal.loads instead of 323 ms, and 9 MB less memory.
     """
     columns: list[list[object]] = [list(map(getter, papers)) for getter in _GETTERS]
     sources: list[list[Source]] = columns[_SOURCES]  # type: ignore[assignment]

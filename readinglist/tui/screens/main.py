@@ -49,7 +49,7 @@ SEARCHING_NOTICE_S = 0.25
 UI_LOCK_WAIT_S = 0.25
 SIDE_DETAIL_MIN = 140  # narrower: the detail pane goes below the list
 BACKUP_EVERY_S = 15 * 60  # a long session's changes get backups too, not only at start
-KEYS_AFTER_ENTER_WAIT_S = 1.0  # keys sent after Enter wait at most this long for the filter's answer
+KEYS_AFTER_ENTER_WAIT_S = 1.0  # keys held after Enter look this often whether a search is still coming; else they go
 PAPER_CACHE_DELAY_S = 5.0  # papers changed in place (an edit, a resolve run): saved for the next launch once they rest
 FILTER_PLACEHOLDER = 'Filter: words  "phrase"  -exclude  title: author: cat:CV year:2020..2023 is:starred has:code tag:x'
 
