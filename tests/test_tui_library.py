@@ -183,6 +183,7 @@ async def test_after_an_edit_in_the_app_the_next_launch_reads_the_saved_papers(t
     papers once they rest, so the next launch need not parse corpus.json."""
     from readinglist.tui.screens import main as main_module
     from readinglist.tui.screens.metadata import MetadataEditor
+    from tests.test_paper_cache import reads_the_corpus
 
     monkeypatch.setattr(main_module, "PAPER_CACHE_DELAY_S", 0.05)
     app, _ = make_app(tmp_path)
@@ -196,9 +197,7 @@ async def test_after_an_edit_in_the_app_the_next_launch_reads_the_saved_papers(t
         await pilot.press("ctrl+s")
         await pilot.pause(0.3)
         await app.workers.wait_for_complete()
-    parses: list[int] = []
-    original = Store._stream_papers
-    monkeypatch.setattr(Store, "_stream_papers", lambda self, *a, **k: parses.append(1) or original(self, *a, **k))
+    parses = reads_the_corpus(monkeypatch)
     relaunched = Store.open(tmp_path)
     assert relaunched.paper(pid).citation_key == "quokka2024"
     assert len(relaunched.papers()) == 413
