@@ -215,3 +215,66 @@ def test_blocks_split_papers_without_losing_any(home: Path, expected, monkeypatc
     parses = reads_the_corpus(monkeypatch)
     assert as_records(open_store(home)) == expected
     assert not parses
+
+
+def abstracts_of(store: Store) -> dict[str, str]:
+    return {paper.id: paper.abstract for paper in store.papers()}
+
+
+def test_abstracts_read_after_a_newer_cache_replaced_the_file_are_still_this_launchs(home: Path, expected) -> None:
+    """A launch reads each abstract from the file it opened, not a newer one
+    another process wrote since (with other papers in other places)."""
+    warm(home)
+    launched = open_store(home)
+    papers = launched.papers()  # abstracts not read yet
+    other = open_store(home)
+    other.add_papers([Paper(id="aaa-first", title="A Paper Put First", abstract="Not yours.", sources=[Source("x.txt", 1)])])
+    warm(home)  # a newer papers.bin, of the newer corpus
+    assert "aaa-first" in {p.id for p in open_store(home).papers()}
+    assert [paper.to_dict() for paper in papers] == expected
+
+
+def test_abstracts_damaged_after_the_launch_come_from_the_corpus_and_the_file_is_rebuilt(home: Path, expected, monkeypatch) -> None:
+    warm(home)
+    launched = open_store(home)
+    path = paper_cache_path(home)
+    flip_bit(path, -1)  # in place: the last block's abstracts, which the launch has not read
+    assert as_records(launched) == expected  # from corpus.json, not the damaged bytes
+    assert not path.exists()  # removed, so it is not read again
+    warm(home)
+    parses = reads_the_corpus(monkeypatch)
+    assert as_records(open_store(home)) == expected
+    assert not parses  # written afresh
+
+
+def test_damaged_abstracts_of_a_corpus_changed_since_are_an_error_not_a_guess(home: Path) -> None:
+    warm(home)
+    launched = open_store(home)
+    papers = launched.papers()
+    open_store(home).add_papers([Paper(id="late-arrival", title="A Late Arrival", sources=[Source("x.txt", 1)])])
+    flip_bit(paper_cache_path(home), -1)
+    with pytest.raises(StoreError, match="papers.bin"):
+        [paper.abstract for paper in papers]
+
+
+def test_threads_reading_abstracts_at_once_each_get_their_own(home: Path, expected, monkeypatch) -> None:
+    import sys
+    import threading
+
+    monkeypatch.setattr(paper_cache, "CHUNK", 7)  # 60 blocks, each read by whichever thread comes first
+    warm(home)
+    papers = open_store(home).papers()
+    wanted = {record["id"]: record["abstract"] for record in expected}
+    seen: list[dict[str, str]] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=lambda: seen.append({p.id: p.abstract for p in papers[::-1]})) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert seen == [wanted] * 4
+    assert paper_cache_path(home).exists()  # no block was taken for damaged

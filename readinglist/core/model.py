@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from operator import attrgetter
 from sys import intern
-from typing import Any
+from typing import Any, Protocol
 
 STATUSES = ("unread", "reading", "read")
 LINK_KINDS = ("code", "project", "other")
@@ -168,6 +168,33 @@ class Paper:
     def edited(self, name: str) -> bool:
         """True when the user set this field by hand: nothing else may overwrite it."""
         return (self.provenance.get(name) or {}).get("source") == "user"
+
+
+class DeferredAbstracts(Protocol):
+    """Where the abstracts of papers read from the paper cache are, until one is read."""
+
+    def abstract_of(self, paper_id: str) -> str: ...
+
+
+# ``Paper.abstract`` is its slot behind a property, so a paper read from the
+# paper cache (core/paper_cache.py) can hold a ``DeferredAbstracts`` there
+# instead of its text: abstracts are 85% of that file, and a launch shows
+# none but the current paper's. The first read of one puts the text in the
+# slot; setting it (``__init__`` too) is the slot's own C setter.
+_abstract_slot = Paper.__dict__["abstract"]
+_get_abstract = _abstract_slot.__get__
+_set_abstract = _abstract_slot.__set__
+
+
+def _abstract(paper: Paper) -> str:
+    value = _get_abstract(paper)
+    if value.__class__ is not str:
+        value = value.abstract_of(paper.id)
+        _set_abstract(paper, value)
+    return value
+
+
+Paper.abstract = property(_abstract, _set_abstract, doc="The paper's abstract, \"\" when the listing had none.")  # type: ignore[assignment,method-assign]
 
 
 @dataclass(slots=True)

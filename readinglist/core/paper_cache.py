@@ -14,20 +14,33 @@ file written again by the next warm-up); nothing else is ever touched.
 It is written only from papers parsed from a corpus file that passed its
 checks, and only while that file is unchanged.
 
+The abstracts are 85% of the file, and a launch shows one. So each paper's
+abstract stays in the file until it is first read (``Paper.abstract``, the
+``DeferredAbstracts`` of core/model.py): then its block's abstracts are
+read, through the handle the load kept open, so a newer file written
+meanwhile is not mixed in. A block whose abstracts fail their check is
+replaced by the corpus's own (``recover``), and the damaged file removed so
+the next warm-up writes it afresh.
+
 Layout: ``MAGIC``, a 4-byte little-endian header length, a JSON header (the
-key), then one block per ``CHUNK`` papers: its length and CRC-32 (4 bytes
-each, little-endian) and a marshalled list of columns, one per field (the
-sources as counts, then two more columns: their listings and lines). Blocks
-are written and read one at a time, so neither side holds the whole file.
+key), then one block per ``CHUNK`` papers: the lengths and CRC-32s of its two
+parts (4 bytes each, little-endian: length, CRC, length, CRC), a marshalled
+list of columns, one per field (the abstracts' column None, the sources as
+counts, then two more columns: their listings and lines), then the
+marshalled list of its abstracts. Blocks are written and read one at a time,
+so neither side holds the whole file.
 """
 
 from __future__ import annotations
 
 import json
 import marshal
+import os
 import sys
+import threading
+import weakref
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from itertools import islice
 from operator import attrgetter
@@ -38,11 +51,13 @@ from readinglist.core.model import Paper, Source
 
 PAPER_CACHE_FILE = "papers.bin"
 MAGIC = b"RLPAPERS"
-FORMAT = 1  # bump when the meaning of a field's value changes (the names are in the key already)
+FORMAT = 2  # bump when the meaning of a field's value changes (the names are in the key already)
 CHUNK = 2000  # papers a block: ~3 MB
 _MARSHAL = 4  # the marshal version written (4 keeps shared and interned strings so)
 _FIELDS = tuple(f.name for f in fields(Paper))
 _SOURCES = _FIELDS.index("sources")
+_ABSTRACT = _FIELDS.index("abstract")
+_FRAME = 16  # a block's two (length, CRC-32) pairs
 _GETTERS = [attrgetter(name) for name in _FIELDS]
 
 
@@ -73,36 +88,51 @@ class PaperCache:
             return None
         return json.loads(_exactly(handle, int.from_bytes(head[len(MAGIC) :], "little")))
 
-    def load(self) -> list[Paper] | None:
-        """The papers, in corpus order; None when the file is missing, stale or damaged."""
-        try:
-            with open(self.path, "rb") as handle:
-                return self._read(handle)
-        except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, UnicodeDecodeError):
-            return None  # unreadable, or not what save() wrote: the corpus is parsed instead
+    def load(self, recover: Callable[[], dict[str, str]] | None = None) -> list[Paper] | None:
+        """The papers, in corpus order; None when the file is missing, stale or damaged.
 
-    def _read(self, handle) -> list[Paper] | None:  # type: ignore[no-untyped-def]
+        Their abstracts are read when first wanted; ``recover`` gives every
+        paper's abstract, by id, from the corpus, for a block that fails its
+        check then (without it, such a read raises a ``StoreError``).
+        """
+        try:
+            handle = open(self.path, "rb")
+        except OSError:
+            return None
+        opened = _OpenFile(handle, self.path, recover)
+        try:
+            papers = self._read(handle, opened)
+        except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, UnicodeDecodeError):
+            papers = None  # unreadable, or not what save() wrote: the corpus is parsed instead
+        if papers is None:
+            opened.close()
+        return papers
+
+    def _read(self, handle, opened: _OpenFile) -> list[Paper] | None:  # type: ignore[no-untyped-def]
         header = self._header(handle)
         n = header["key"]["n"] if isinstance(header, dict) and isinstance(header.get("key"), dict) else None
         if not isinstance(n, int) or header["key"] != self.key(n):
             return None
         papers: list[Paper] = []
         while len(papers) < n:
-            frame = _exactly(handle, 8)
-            length, crc = int.from_bytes(frame[:4], "little"), int.from_bytes(frame[4:], "little")
+            frame = _exactly(handle, _FRAME)
+            length, crc, texts_length, texts_crc = (int.from_bytes(frame[at : at + 4], "little") for at in range(0, _FRAME, 4))
             block = _exactly(handle, length)
             if zlib.crc32(block) != crc:
                 return None
             columns = marshal.loads(block)
             del block
-            if not isinstance(columns, list) or len(columns) != len(_FIELDS) + 2:
+            if not isinstance(columns, list) or len(columns) != len(_FIELDS) + 2 or not isinstance(columns[0], list):
                 return None
+            abstracts = _Abstracts(opened, handle.tell(), texts_length, texts_crc, columns[0])
+            handle.seek(texts_length, os.SEEK_CUR)
             lines, listings = columns.pop(), columns.pop()
             sources = iter(map(Source, listings, lines))
             columns[_SOURCES] = [list(islice(sources, count)) for count in columns[_SOURCES]]
+            columns[_ABSTRACT] = [abstracts] * len(columns[0])
             # map() calls Paper(id, title, ...) with one value of each column: no Python loop
             papers.extend(map(Paper, *columns))
-        if len(papers) != n or handle.read(1):
+        if len(papers) != n or handle.tell() != os.fstat(handle.fileno()).st_size:
             return None
         return papers
 
@@ -115,9 +145,13 @@ class PaperCache:
         def blocks() -> Iterator[bytes]:
             yield MAGIC + len(header).to_bytes(4, "little") + header
             for start in range(0, len(papers), CHUNK):
-                block = marshal.dumps(_columns(papers[start : start + CHUNK]), _MARSHAL)
-                yield len(block).to_bytes(4, "little") + zlib.crc32(block).to_bytes(4, "little")
+                columns = _columns(papers[start : start + CHUNK])
+                texts = marshal.dumps(columns[_ABSTRACT], _MARSHAL)
+                columns[_ABSTRACT] = None
+                block = marshal.dumps(columns, _MARSHAL)
+                yield b"".join(len(part).to_bytes(4, "little") + zlib.crc32(part).to_bytes(4, "little") for part in (block, texts))
                 yield block
+                yield texts
 
         try:
             atomic_write_chunks(self.path, blocks())
@@ -152,6 +186,72 @@ def _columns(papers: Sequence[Paper]) -> list[list[object]]:
             for value in column
         ]
     return columns
+
+
+class _OpenFile:
+    """The paper file one load read, kept open until its last paper is gone:
+    the abstracts are read from this version of it even after a newer one
+    replaced it."""
+
+    def __init__(self, handle, path: Path, recover: Callable[[], dict[str, str]] | None) -> None:  # type: ignore[no-untyped-def]
+        self._handle = handle
+        self._path = path
+        self._recover = recover
+        self._recovered: dict[str, str] | None = None
+        self._lock = threading.Lock()
+        self.close = weakref.finalize(self, handle.close)
+
+    def abstracts(self, at: int, length: int, crc: int, ids: list[str]) -> dict[str, str]:
+        """The abstracts of the papers ``ids``, by id, from the part at ``at``."""
+        with self._lock:
+            if self._recovered is None:
+                try:
+                    self._handle.seek(at)
+                    data = _exactly(self._handle, length)
+                    texts = marshal.loads(data) if zlib.crc32(data) == crc else None
+                except (OSError, ValueError, EOFError, TypeError):
+                    texts = None
+                if isinstance(texts, list) and len(texts) == len(ids) and all(type(text) is str for text in texts):
+                    return dict(zip(ids, texts))
+                self._recovered = self._recover_all()
+            return {paper_id: self._recovered[paper_id] for paper_id in ids}
+
+    def _recover_all(self) -> dict[str, str]:
+        from readinglist.core.errors import StoreError
+
+        self._remove_damaged()
+        recovered = self._recover() if self._recover is not None else None
+        if recovered is None:
+            raise StoreError(
+                f"{self._path} was damaged after readinglist read it, and the corpus it came from has changed "
+                "since: restart readinglist (the file is rebuilt from corpus.json; nothing of yours is in it)"
+            )
+        return recovered
+
+    def _remove_damaged(self) -> None:
+        """Remove the file if it is still this one: the next warm-up writes it afresh."""
+        try:
+            if os.stat(self._path).st_ino == os.fstat(self._handle.fileno()).st_ino:
+                os.unlink(self._path)
+        except OSError:
+            pass  # gone already, or another process's newer file
+
+
+class _Abstracts:
+    """The abstracts of one block's papers: what their ``abstract`` slots hold
+    until one of them is read (``DeferredAbstracts``)."""
+
+    __slots__ = ("_file", "_at", "_length", "_crc", "_ids", "_texts")
+
+    def __init__(self, file: _OpenFile, at: int, length: int, crc: int, ids: list[str]) -> None:
+        self._file, self._at, self._length, self._crc, self._ids = file, at, length, crc, ids
+        self._texts: dict[str, str] | None = None
+
+    def abstract_of(self, paper_id: str) -> str:
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = self._file.abstracts(self._at, self._length, self._crc, self._ids)
+        return texts[paper_id]
 
 
 def _exactly(handle, size: int) -> bytes:  # type: ignore[no-untyped-def]

@@ -315,11 +315,22 @@ class Store(AnnotationsMixin, CurationMixin):
 
         if stamp is None:
             return None
-        papers = PaperCache(paper_cache_path(self.home), stamp).load()
+        papers = PaperCache(paper_cache_path(self.home), stamp).load(recover=partial(self._abstracts_from_corpus, stamp))
         if papers is None or self._corpus_storage.stamp() != stamp:
             return None
         self._cached_stamp = stamp
         return papers
+
+    def _abstracts_from_corpus(self, stamp: tuple[int, int, int]) -> dict[str, str] | None:
+        """Every paper's abstract, by id, parsed from the corpus if it is still
+        the version ``stamp``: for papers whose cached abstracts turned out
+        damaged after the launch read the cache (which is then removed)."""
+        fresh = self.read_papers()
+        if fresh is None or fresh[1] != stamp:
+            return None
+        if self._cached_stamp == stamp:
+            self._cached_stamp = None  # the file is gone: the next save_papers writes it again
+        return {paper.id: paper.abstract for paper in fresh[0]}
 
     def save_papers(self) -> bool:
         """Save the papers as read from the corpus to ``cache/papers.bin`` for the
