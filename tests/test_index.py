@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from itertools import compress
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -705,6 +706,37 @@ def test_a_lazy_answer_reads_like_the_list_it_stands_for(groups, first_step, rea
     assert -1 not in lazy
     assert list(lazy) == expected and lazy == expected and lazy == tuple(expected)
     assert lazy != expected + [0]
+
+
+@given(
+    n=st.integers(0, 700),
+    best_first=st.integers(1, 40),
+    cut=st.integers(-5, 60),
+    data=st.data(),
+)
+def test_a_ranking_by_score_puts_its_best_first_as_a_full_sort_does(n: int, best_first: int, cut: int, data) -> None:
+    """like: answers sort only their best papers at once and the rest when read
+    past them: the same list as a full stable sort, ties newest first, read
+    from the top or whole, with tied scores, a skewed sample, or dates edited."""
+    pos = data.draw(st.permutations(range(n)))
+    # Most papers, as like:starred matches: a drawn set of numbers would be a few.
+    result = set(compress(range(n), data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    # Few distinct values: many ties, some exactly at the bar the sample picks.
+    scores = data.draw(st.lists(st.sampled_from([0.0, 0.125, 0.25, 0.5, 1.0]) | st.floats(0, 1), min_size=n, max_size=n))
+    ordering = order_module.Ordering(list(pos), [f"2026-01-{1 + i % 28:02d}" for i in range(n)])
+    if data.draw(st.booleans()) and n:
+        ordering.date_changed(0, "1999-01-01")  # dates no longer follow the numbers: a full sort
+    newest_first = ordering.newest_first(result)
+    expected = sorted((pos[number] for number in newest_first), key=scores.__getitem__, reverse=True)
+    original = order_module.BEST_FIRST
+    order_module.BEST_FIRST = best_first
+    try:
+        ranked = ordering.by_scores(sum(1 << number for number in result), scores)
+        assert len(ranked) == len(expected)
+        assert list(ranked[: max(cut, 0)]) == expected[: max(cut, 0)]  # the top, before the rest is worked out
+        assert list(ranked) == expected
+    finally:
+        order_module.BEST_FIRST = original
 
 
 @given(n=st.integers(0, 3000), data=st.data())
