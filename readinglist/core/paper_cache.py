@@ -127,8 +127,12 @@ class PaperCache:
             abstracts = _Abstracts(opened, handle.tell(), texts_length, texts_crc, columns[0])
             handle.seek(texts_length, os.SEEK_CUR)
             lines, listings = columns.pop(), columns.pop()
-            sources = iter(map(Source, listings, lines))
-            columns[_SOURCES] = [list(islice(sources, count)) for count in columns[_SOURCES]]
+            sources = map(Source, listings, lines)
+            counts = columns[_SOURCES]
+            if counts.count(1) == len(counts):  # a source each, as most papers have: no Python loop
+                columns[_SOURCES] = list(map(list, zip(sources)))
+            else:
+                columns[_SOURCES] = [list(islice(sources, count)) for count in counts]
             columns[_ABSTRACT] = [abstracts] * len(columns[0])
             # map() calls Paper(id, title, ...) with one value of each column: no Python loop
             papers.extend(map(Paper, *columns))
