@@ -278,3 +278,15 @@ def test_threads_reading_abstracts_at_once_each_get_their_own(home: Path, expect
         sys.setswitchinterval(interval)
     assert seen == [wanted] * 4
     assert paper_cache_path(home).exists()  # no block was taken for damaged
+
+
+def test_the_warm_up_reads_the_abstracts_a_launch_left_in_the_file(home: Path, expected, monkeypatch) -> None:
+    """So the first phrase search after a launch does not wait for them."""
+    monkeypatch.setattr(paper_cache, "CHUNK", 7)
+    warm(home)
+    launched = open_store(home)
+    Library(launched).build_index()  # what the app's worker does after the first paint
+    path = paper_cache_path(home)
+    flip_bit(path, -1)  # a block nobody has looked at yet, were it still in the file
+    assert as_records(launched) == expected
+    assert path.exists()  # nothing was read from the file after the warm-up: no damage seen

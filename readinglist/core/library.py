@@ -199,9 +199,11 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
     def build_index(self) -> None:
         """Build the index and its word postings, or read them from the cache file;
-        then save the papers for the next launch if they are not (for a worker thread)."""
+        then save the papers for the next launch if they are not, or read the
+        abstracts the launch left in that file (for a worker thread)."""
         self.index.index_text()
         self.save_paper_cache()
+        self.store.read_abstracts()
 
     def save_paper_cache(self) -> bool:
         """Save the papers as last read from the corpus to ``cache/papers.bin``,

@@ -184,11 +184,12 @@ class DeferredAbstracts(Protocol):
 _abstract_slot = Paper.__dict__["abstract"]
 _get_abstract = _abstract_slot.__get__
 _set_abstract = _abstract_slot.__set__
+held_abstract = _get_abstract  # what the slot holds: the text, or a DeferredAbstracts (nothing is read)
 
 
 def _abstract(paper: Paper) -> str:
     value = _get_abstract(paper)
-    if value.__class__ is not str:
+    if value.__class__ is not str and hasattr(value, "abstract_of"):  # a DeferredAbstracts
         value = value.abstract_of(paper.id)
         _set_abstract(paper, value)
     return value

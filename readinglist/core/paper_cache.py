@@ -47,7 +47,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from readinglist.core.index_cache import CACHE_DIR
-from readinglist.core.model import Paper, Source
+from readinglist.core.model import Paper, Source, held_abstract
 
 PAPER_CACHE_FILE = "papers.bin"
 MAGIC = b"RLPAPERS"
@@ -252,10 +252,25 @@ class _Abstracts:
         self._texts: dict[str, str] | None = None
 
     def abstract_of(self, paper_id: str) -> str:
+        return self.texts()[paper_id]
+
+    def texts(self) -> dict[str, str]:
+        """The block's abstracts, by paper id (read on the first call)."""
         texts = self._texts
         if texts is None:
             texts = self._texts = self._file.abstracts(self._at, self._length, self._crc, self._ids)
-        return texts[paper_id]
+        return texts
+
+
+def read_abstracts(papers: Sequence[Paper]) -> None:
+    """Read every block's abstracts that ``papers`` (as a load gave them, in
+    corpus order) still leave in the file: for a worker after the launch, so
+    the first phrase search does not read them (~0.3 s at 100k, 1 s at 300k).
+    A block at a time: each holds the interpreter for a few milliseconds."""
+    for paper in papers[::CHUNK]:  # the first paper of each block
+        held = held_abstract(paper)
+        if isinstance(held, _Abstracts):
+            held.texts()
 
 
 def _exactly(handle, size: int) -> bytes:  # type: ignore[no-untyped-def]

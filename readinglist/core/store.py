@@ -321,6 +321,13 @@ class Store(AnnotationsMixin, CurationMixin):
         self._cached_stamp = stamp
         return papers
 
+    def read_abstracts(self) -> None:
+        """Read the abstracts a launch from ``cache/papers.bin`` left in that file
+        (for a worker: the first phrase search then need not)."""
+        from readinglist.core.paper_cache import read_abstracts
+
+        read_abstracts(self._papers)
+
     def _abstracts_from_corpus(self, stamp: tuple[int, int, int]) -> dict[str, str] | None:
         """Every paper's abstract, by id, parsed from the corpus if it is still
         the version ``stamp``: for papers whose cached abstracts turned out
