@@ -679,3 +679,27 @@ async def test_papers_another_instance_imported_appear_without_moving_the_cursor
         await pilot.press("slash", *"quokka", "enter")
         await settle(pilot)
         assert [app.library.papers[r].title for r in app.main_screen.rows] == ["Quokka Kernels for Reading Lists"]
+
+
+async def test_a_held_key_draws_the_detail_pane_once_the_cursor_rests(tmp_path: Path, monkeypatch) -> None:
+    """Drawn between two repeats of a held j, the pane took a frame the scrolling list needed."""
+    from readinglist.tui.screens import main as main_module
+
+    # Slow repeats and a long rest, so a busy machine cannot blur the two cases.
+    monkeypatch.setattr(main_module, "KEY_REPEAT_S", 1.0)
+    monkeypatch.setattr(main_module, "HELD_DETAIL_DELAY_S", 2.0)
+    drawn: list[str] = []
+    app, _ = make_app(tmp_path, observer=lambda kind, what: drawn.append(what) if kind == "detail" else None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.main_screen.paper_list.focus()
+        await pilot.pause(0.3)
+        drawn.clear()
+        for _ in range(4):
+            await pilot.press("j")
+            await pilot.pause(0.2)  # four times DETAIL_DELAY_S: a single press would have drawn it
+        assert drawn == []
+        await pilot.pause(2.5)
+        current = app.main_screen.current
+        assert drawn == [current.id] and app.main_screen.paper_list.cursor == 4
+        assert current.title.split()[0] in app.main_screen.query_one("#detail").text.plain

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 EXTERNAL_CHECK_S = 2.0
 DETAIL_DELAY_S = 0.05
+# The cursor moved twice within KEY_REPEAT_S: a held key. The detail pane
+# waits for it to rest longer, so it is not drawn between two repeats.
+KEY_REPEAT_S = 0.1
+HELD_DETAIL_DELAY_S = 0.15
 # After a keystroke in the filter the detail pane waits for typing to rest:
 # drawn between two fast keys, it took a frame the next key's list needed.
 FILTER_DETAIL_DELAY_S = 0.1
@@ -139,6 +143,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._keys_timer: Timer | None = None
         self._answered: str | None = None  # the last filter text answered, by a list or a hint
         self._typed_at = 0.0  # when the last filter result was shown (time.monotonic)
+        self._highlighted_at = 0.0  # when the cursor last moved to another paper
 
     def compose(self) -> ComposeResult:
         # Selecting on focus happens after a refresh and would swallow what was typed in the same burst as "/".
@@ -428,7 +433,13 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def _highlighted(self, event: PaperList.Highlighted) -> None:
         if event.paper is not None:
             self.highlighted_id = event.paper.id  # kept for the next session
-        self.show_detail_soon()
+        now = time.monotonic()
+        # A key held down (or tapped fast) moves the cursor every 30-50 ms;
+        # a gap of over DETAIL_DELAY_S between two repeats drew the detail
+        # pane (~9 ms at 140x40) in the middle of the scroll, and the next row waited.
+        repeating = now - self._highlighted_at < KEY_REPEAT_S
+        self._highlighted_at = now
+        self.show_detail_soon(HELD_DETAIL_DELAY_S if repeating else DETAIL_DELAY_S)
 
     def show_detail_soon(self, delay: float = DETAIL_DELAY_S) -> None:
         """Refresh the detail pane once the cursor rests: wrapping and drawing
