@@ -739,6 +739,21 @@ def test_a_ranking_by_score_puts_its_best_first_as_a_full_sort_does(n: int, best
         order_module.BEST_FIRST = original
 
 
+def test_a_ranking_by_scores_for_more_papers_than_the_index_has_ranks_its_own() -> None:
+    """A search still running on the old index while an import grew the
+    library gets a score for each paper of the new one: it ranks its own papers."""
+    original = order_module.BEST_FIRST
+    order_module.BEST_FIRST = 2
+    try:
+        n = 100
+        ordering = order_module.Ordering(list(range(n)), ["2026-01-01"] * n)
+        scores = [i / n for i in range(n)] + [1.0] * 5  # the five new papers score highest
+        ranked = ordering.by_scores((1 << n) - 1, scores)
+        assert list(ranked) == sorted(range(n), key=scores.__getitem__, reverse=True)
+    finally:
+        order_module.BEST_FIRST = original
+
+
 @given(n=st.integers(0, 3000), data=st.data())
 def test_bitsets_turn_into_flags_and_numbers_and_back(n: int, data) -> None:
     """The conversions every search result goes through, against the obvious loops."""

@@ -10,6 +10,7 @@ cache; a cache that cannot be written costs nothing.
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -285,8 +286,44 @@ def test_the_warm_up_reads_the_abstracts_a_launch_left_in_the_file(home: Path, e
     monkeypatch.setattr(paper_cache, "CHUNK", 7)
     warm(home)
     launched = open_store(home)
-    Library(launched).build_index()  # what the app's worker does after the first paint
+    library = Library(launched)
+    library.build_index()  # what the app's worker does after the first paint
+    library.read_abstracts()
     path = paper_cache_path(home)
     flip_bit(path, -1)  # a block nobody has looked at yet, were it still in the file
     assert as_records(launched) == expected
     assert path.exists()  # nothing was read from the file after the warm-up: no damage seen
+
+
+def open_handles(path: Path) -> int:
+    """How many file descriptors of this process are open on ``path`` (Linux)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += Path(os.readlink(fd)) == path.resolve()
+        except OSError:
+            pass
+    return count
+
+
+def test_the_file_is_let_go_once_its_abstracts_are_read_or_its_store_is_gone(home: Path, expected) -> None:
+    """Held open, it cannot be replaced on Windows, and its space is not freed."""
+    import gc
+
+    warm(home)
+    path = paper_cache_path(home)
+    launched = open_store(home)
+    assert open_handles(path) == 1
+    library = Library(launched)
+    library.build_index()
+    library.read_abstracts()
+    assert open_handles(path) == 0
+    assert as_records(launched) == expected
+    for _ in range(3):
+        open_store(home).papers()  # a launch, or a command, whose papers are dropped unread
+    gc.collect()
+    assert open_handles(path) == 0
+

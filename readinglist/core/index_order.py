@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import ge, lt
+from operator import ge, not_
 from typing import Any, overload
 
 from readinglist.core.bitsets import bits_of_few, few, flags_of, is_few, numbers_of
@@ -146,7 +146,7 @@ class Ordering:
         list that shows 40 rows.
         """
         count = result.bit_count()
-        if count > 4 * BEST_FIRST and not self._stale_dates:
+        if count > 4 * BEST_FIRST and not self._stale_dates and len(scores) == self.n:
             best = self._best_by_scores(result, count, scores)
             if best is not None:
                 return best
@@ -160,8 +160,8 @@ class Ordering:
         step = n // (4 * BEST_FIRST)
         sample = sorted(map(scores.__getitem__, compress(pos[::step], flags[:n:step])), reverse=True)
         at = 2 * BEST_FIRST * len(sample) // count  # each sampled paper stands for count / len(sample)
-        if at >= len(sample):
-            return None
+        if at >= len(sample) or not sample[at] > 0.0:
+            return None  # most papers tie at 0 (a fit sort): nothing to leave for later
         bar = sample[at]
         # The papers at or above the bar: one pass over the scores, in C.
         above = list(map(self._numbers().__getitem__, compress(range(len(scores)), map(ge, scores, repeat(bar)))))
@@ -273,9 +273,9 @@ class LazyPositions(Sequence[int]):
 
 
 def _rest_by_scores(pos: Sequence[int], flags: bytes, scores: Sequence[float], bar: float) -> Iterator[list[int]]:
-    """The papers flagged (by number) that score below ``bar``, highest first, ties newest first (one step)."""
+    """The papers flagged (by number) that do not score ``bar`` or more, highest first, ties newest first (one step)."""
     positions = list(compress(pos, flags))
-    rest = list(compress(positions, map(lt, map(scores.__getitem__, positions), repeat(bar))))
+    rest = list(compress(positions, map(not_, map(ge, map(scores.__getitem__, positions), repeat(bar)))))
     rest.sort(key=scores.__getitem__, reverse=True)
     yield rest
 

@@ -199,10 +199,13 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
     def build_index(self) -> None:
         """Build the index and its word postings, or read them from the cache file;
-        then save the papers for the next launch if they are not, or read the
-        abstracts the launch left in that file (for a worker thread)."""
+        then save the papers for the next launch if they are not (for a worker thread)."""
         self.index.index_text()
         self.save_paper_cache()
+
+    def read_abstracts(self) -> None:
+        """Read the abstracts a launch from ``cache/papers.bin`` left in that file
+        (for a worker, after ``build_index``), so the first phrase search need not."""
         self.store.read_abstracts()
 
     def save_paper_cache(self) -> bool:

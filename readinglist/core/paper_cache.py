@@ -122,9 +122,10 @@ class PaperCache:
                 return None
             columns = marshal.loads(block)
             del block
-            if not isinstance(columns, list) or len(columns) != len(_FIELDS) + 2 or not isinstance(columns[0], list):
+            if not isinstance(columns, list) or len(columns) != len(_FIELDS) + 2 or not all(isinstance(columns[at], list) for at in (0, _SOURCES)):
                 return None
             abstracts = _Abstracts(opened, handle.tell(), texts_length, texts_crc, columns[0])
+            opened.unread += 1
             handle.seek(texts_length, os.SEEK_CUR)
             lines, listings = columns.pop(), columns.pop()
             sources = map(Source, listings, lines)
@@ -193,52 +194,71 @@ def _columns(papers: Sequence[Paper]) -> list[list[object]]:
 
 
 class _OpenFile:
-    """The paper file one load read, kept open until its last paper is gone:
-    the abstracts are read from this version of it even after a newer one
-    replaced it."""
+    """The paper file one load read, kept open until every block's abstracts
+    are read (the app's warm-up reads them all) or its last paper is gone:
+    they are read from this version of it even after a newer one replaced it."""
 
-    def __init__(self, handle, path: Path, recover: Callable[[], dict[str, str]] | None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, handle, path: Path, recover: Callable[[], dict[str, str] | None] | None) -> None:  # type: ignore[no-untyped-def]
         self._handle = handle
         self._path = path
         self._recover = recover
         self._recovered: dict[str, str] | None = None
+        self._failed = False  # damaged, and the corpus no longer held them: said once, not parsed again
         self._lock = threading.Lock()
+        self.unread = 0  # blocks whose abstracts are still only in the file
         self.close = weakref.finalize(self, handle.close)
 
-    def abstracts(self, at: int, length: int, crc: int, ids: list[str]) -> dict[str, str]:
-        """The abstracts of the papers ``ids``, by id, from the part at ``at``."""
+    def abstracts(self, block: _Abstracts) -> dict[str, str]:
+        """The abstracts of ``block``'s papers, by id (read once, whichever thread asks first)."""
         with self._lock:
-            if self._recovered is None:
-                try:
-                    self._handle.seek(at)
-                    data = _exactly(self._handle, length)
-                    texts = marshal.loads(data) if zlib.crc32(data) == crc else None
-                except (OSError, ValueError, EOFError, TypeError):
-                    texts = None
-                if isinstance(texts, list) and len(texts) == len(ids) and all(type(text) is str for text in texts):
-                    return dict(zip(ids, texts))
-                self._recovered = self._recover_all()
-            return {paper_id: self._recovered[paper_id] for paper_id in ids}
+            if block._texts is None:
+                block._texts = self._texts(block._at, block._length, block._crc, block._ids)
+                self._one_read()
+            return block._texts
+
+    def _texts(self, at: int, length: int, crc: int, ids: list[str]) -> dict[str, str]:
+        if self._recovered is None:
+            texts = self._read(at, length, crc)
+            if isinstance(texts, list) and len(texts) == len(ids) and all(type(text) is str for text in texts):
+                return dict(zip(ids, texts))
+            self._recovered = self._recover_all()
+        return {paper_id: self._recovered[paper_id] for paper_id in ids}
+
+    def _read(self, at: int, length: int, crc: int) -> object:
+        try:
+            self._handle.seek(at)
+            data = _exactly(self._handle, length)
+            return marshal.loads(data) if zlib.crc32(data) == crc else None
+        except (OSError, ValueError, EOFError, TypeError):
+            return None  # ValueError: closed too (at exit)
+
+    def _one_read(self) -> None:
+        self.unread -= 1
+        if self.unread <= 0:
+            self.close()  # nothing more to read: a newer file may replace it (Windows), its space is freed
 
     def _recover_all(self) -> dict[str, str]:
         from readinglist.core.errors import StoreError
 
-        self._remove_damaged()
-        recovered = self._recover() if self._recover is not None else None
-        if recovered is None:
-            raise StoreError(
-                f"{self._path} was damaged after readinglist read it, and the corpus it came from has changed "
-                "since: restart readinglist (the file is rebuilt from corpus.json; nothing of yours is in it)"
-            )
-        return recovered
+        if not self._failed:
+            if not self._handle.closed:
+                self._remove_damaged()
+            recovered = self._recover() if self._recover is not None else None
+            if recovered is not None:
+                return recovered
+            self._failed = True
+        raise StoreError(
+            f"{self._path} was damaged after readinglist read it, and the corpus it came from has changed "
+            "since: restart readinglist (the file is rebuilt from corpus.json; nothing of yours is in it)"
+        )
 
     def _remove_damaged(self) -> None:
         """Remove the file if it is still this one: the next warm-up writes it afresh."""
         try:
             if os.stat(self._path).st_ino == os.fstat(self._handle.fileno()).st_ino:
                 os.unlink(self._path)
-        except OSError:
-            pass  # gone already, or another process's newer file
+        except (OSError, ValueError):
+            pass  # gone already, another process's newer file, or closed meanwhile
 
 
 class _Abstracts:
@@ -257,9 +277,7 @@ class _Abstracts:
     def texts(self) -> dict[str, str]:
         """The block's abstracts, by paper id (read on the first call)."""
         texts = self._texts
-        if texts is None:
-            texts = self._texts = self._file.abstracts(self._at, self._length, self._crc, self._ids)
-        return texts
+        return texts if texts is not None else self._file.abstracts(self)
 
 
 def read_abstracts(papers: Sequence[Paper]) -> None:

@@ -58,7 +58,7 @@ class RecommendMixin:
             raise UserError(f"bad query {query!r}: {exc}") from None
         return self.search(parsed, sort=sort)
 
-    def _like_scores(self, term) -> list[float]:
+    def _like_scores(self, term) -> Sequence[float]:
         """The index's hook for like: terms and the fit sort: a score per position."""
         model = self.similarity
         model.build()

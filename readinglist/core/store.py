@@ -14,6 +14,7 @@ it; it is never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -315,7 +316,13 @@ class Store(AnnotationsMixin, CurationMixin):
 
         if stamp is None:
             return None
-        papers = PaperCache(paper_cache_path(self.home), stamp).load(recover=partial(self._abstracts_from_corpus, stamp))
+        store = weakref.ref(self)  # the papers outlive no store through their file, nor keep one alive
+
+        def recover() -> dict[str, str] | None:
+            alive = store()
+            return alive._abstracts_from_corpus(stamp) if alive is not None else None
+
+        papers = PaperCache(paper_cache_path(self.home), stamp).load(recover=recover)
         if papers is None or self._corpus_storage.stamp() != stamp:
             return None
         self._cached_stamp = stamp
@@ -332,6 +339,8 @@ class Store(AnnotationsMixin, CurationMixin):
         """Every paper's abstract, by id, parsed from the corpus if it is still
         the version ``stamp``: for papers whose cached abstracts turned out
         damaged after the launch read the cache (which is then removed)."""
+        # Only a corpus laid out a record a line is ever read from the cache
+        # (one that is not is parsed whole to check its schema), so it parses so.
         fresh = self.read_papers()
         if fresh is None or fresh[1] != stamp:
             return None

@@ -380,6 +380,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.library.build_index()
         gc.freeze()  # the index lives as long as the app
         self.post_message(IndexReady())
+        self.library.read_abstracts()
 
     def on_index_ready(self) -> None:
         self.update_status()
@@ -457,7 +458,11 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
 
         paper = self.current
         local = paper is not None and pdf_path(self.library.home, paper.id).is_file()
-        self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None, local_pdf=local)
+        try:
+            self.query_one(PaperDetail).show(paper, self.library.annotation(paper.id) if paper else None, local_pdf=local)
+        except UserError as exc:  # its abstract could not be read (a cache file damaged since the launch)
+            self.notify(str(exc), severity="error", timeout=10)
+            return
         self.services.applied("detail", paper.id if paper else "")
 
     # --- changes ----------------------------------------------------------------------
