@@ -327,3 +327,19 @@ def test_the_file_is_let_go_once_its_abstracts_are_read_or_its_store_is_gone(hom
     gc.collect()
     assert open_handles(path) == 0
 
+
+
+def test_an_abstract_set_while_its_block_is_read_is_kept() -> None:
+    """Another thread's edit that lands while the file is read wins over the file's text."""
+    from readinglist.core.model import _set_abstract
+
+    paper = Paper(id="p", title="T")
+
+    class Slow:  # a DeferredAbstracts whose read is overtaken by an edit
+        def abstract_of(self, paper_id: str) -> str:
+            paper.abstract = "edited meanwhile"
+            return "from the file"
+
+    _set_abstract(paper, Slow())
+    assert paper.abstract == "edited meanwhile"
+    assert paper.abstract == "edited meanwhile"  # and stays

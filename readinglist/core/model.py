@@ -188,11 +188,14 @@ held_abstract = _get_abstract  # what the slot holds: the text, or a DeferredAbs
 
 
 def _abstract(paper: Paper) -> str:
-    value = _get_abstract(paper)
-    if value.__class__ is not str and hasattr(value, "abstract_of"):  # a DeferredAbstracts
-        value = value.abstract_of(paper.id)
+    held = _get_abstract(paper)
+    if held.__class__ is str or not hasattr(held, "abstract_of"):
+        return held
+    value = held.abstract_of(paper.id)  # a DeferredAbstracts: may read the file (another thread may set it meanwhile)
+    if _get_abstract(paper) is held:
         _set_abstract(paper, value)
-    return value
+        return value
+    return _get_abstract(paper)  # set since: that text, not the file's
 
 
 Paper.abstract = property(_abstract, _set_abstract, doc="The paper's abstract, \"\" when the listing had none.")  # type: ignore[assignment,method-assign]
