@@ -316,7 +316,9 @@ class Store(AnnotationsMixin, CurationMixin):
 
         if stamp is None:
             return None
-        store = weakref.ref(self)  # the papers outlive no store through their file, nor keep one alive
+        # Held weakly: through their file, the papers must not keep the store alive
+        # (a loop, which the heap freeze after a load would keep for good).
+        store = weakref.ref(self)
 
         def recover() -> dict[str, str] | None:
             alive = store()
@@ -339,8 +341,8 @@ class Store(AnnotationsMixin, CurationMixin):
         """Every paper's abstract, by id, parsed from the corpus if it is still
         the version ``stamp``: for papers whose cached abstracts turned out
         damaged after the launch read the cache (which is then removed)."""
-        # Only a corpus laid out a record a line is ever read from the cache
-        # (one that is not is parsed whole to check its schema), so it parses so.
+        # Only a corpus laid out a record a line is ever read from the cache (one
+        # that is not is parsed whole to check its schema): read_papers parses it.
         fresh = self.read_papers()
         if fresh is None or fresh[1] != stamp:
             return None
