@@ -210,8 +210,14 @@ def test_doctor_and_backups_leave_the_cache_alone(home: Path) -> None:
     assert path.read_bytes() == before
 
 
+def small_parts(monkeypatch) -> None:
+    # 414 papers: 20 blocks of 21 papers, the last one short (15: parts of 7, 7 and 1)
+    monkeypatch.setattr(paper_cache, "CHUNK", 21)
+    monkeypatch.setattr(paper_cache, "TEXT_CHUNK", 7)
+
+
 def test_blocks_split_papers_without_losing_any(home: Path, expected, monkeypatch) -> None:
-    monkeypatch.setattr(paper_cache, "CHUNK", 7)  # 414 papers: 60 blocks, the last one short
+    small_parts(monkeypatch)
     warm(home)
     parses = reads_the_corpus(monkeypatch)
     assert as_records(open_store(home)) == expected
@@ -262,7 +268,7 @@ def test_threads_reading_abstracts_at_once_each_get_their_own(home: Path, expect
     import sys
     import threading
 
-    monkeypatch.setattr(paper_cache, "CHUNK", 7)  # 60 blocks, each read by whichever thread comes first
+    small_parts(monkeypatch)  # 60 abstracts parts, each read by whichever thread comes first
     warm(home)
     papers = open_store(home).papers()
     wanted = {record["id"]: record["abstract"] for record in expected}
@@ -283,7 +289,7 @@ def test_threads_reading_abstracts_at_once_each_get_their_own(home: Path, expect
 
 def test_the_warm_up_reads_the_abstracts_a_launch_left_in_the_file(home: Path, expected, monkeypatch) -> None:
     """So the first phrase search after a launch does not wait for them."""
-    monkeypatch.setattr(paper_cache, "CHUNK", 7)
+    small_parts(monkeypatch)
     warm(home)
     launched = open_store(home)
     library = Library(launched)
