@@ -163,3 +163,25 @@ def test_rankings_do_not_depend_on_how_postings_are_stored(papers: list[Paper], 
     expected = rankings()  # at 8 papers the postings fit in one chunk
     monkeypatch.setattr(similar_terms, "_CHUNK", chunk)  # as at 100k papers: runs spread over many
     assert rankings() == expected
+
+
+def test_rankings_after_each_star_are_a_fresh_models_exactly() -> None:
+    """A ranking after a star starts from the last one's sums: it must list
+    the same papers in the same order, with the same scores, as a model
+    that never ranked before, also where a term left the profile."""
+    from readinglist.bench.quality import MEDIUM, topic_corpus
+
+    papers, _ = topic_corpus(replace(MEDIUM, topics=4, papers_per_topic=60), seed=5)
+    stars: dict[str, Annotation] = {paper.id: Annotation(star=True) for paper in papers[:6]}
+    model = SimilarityModel(papers, stars)
+    model.rank(model.profile_for("starred"))
+    steps = [paper.id for paper in papers[60:200:7]] + [paper.id for paper in papers[:3]]  # stars added, then removed
+    for pid in steps:
+        if pid in stars:
+            del stars[pid]
+        else:
+            stars[pid] = Annotation(star=True)
+        model.update_annotation(pid, stars.get(pid))
+        fresh = SimilarityModel(papers, stars)
+        assert model.rank(model.profile_for("starred")) == fresh.rank(fresh.profile_for("starred"))
+        assert model.scores(model.profile_for("starred")) == fresh.scores(fresh.profile_for("starred"))

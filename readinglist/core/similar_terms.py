@@ -234,8 +234,13 @@ class TermPostings:
     def term_id(self, term: str) -> int | None:
         return self.vocab.get(term)
 
-    def accumulate(self, sums: list[float], term_id: int, weight: float, table: list[float] = TF_WEIGHT) -> None:
-        """Add ``weight`` times each paper's count weight (``table[count]``) of the term to ``sums``, by slot."""
+    def accumulate(
+        self, sums: list[float], term_id: int, weight: float, table: list[float] = TF_WEIGHT, by_tf: list[float] | None = None
+    ) -> None:
+        """Add ``weight`` times each paper's count weight (``table[count]``) of the term to ``sums``, by slot.
+
+        ``by_tf``, when given, is what each count adds instead (``by_tf[1]`` is ``weight``).
+        """
         once = self.once
         for slot in once.run(term_id):
             sums[slot] += weight
@@ -246,7 +251,8 @@ class TermPostings:
         run = repeated.run(term_id)
         more = repeated.more.get(term_id) if repeated.more else None
         if run or more:
-            by_tf = [weight * w for w in table]
+            if by_tf is None:
+                by_tf = [weight * w for w in table]
             for packed in run:
                 sums[packed >> _TF_BITS] += by_tf[packed & _TF_MASK]
             for packed in more or ():
