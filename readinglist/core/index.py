@@ -327,8 +327,10 @@ class SearchIndex:
             return self._metadata.upvotes_set(*term.counts)
         if field == "like":
             wanted = scores[Term("like", value=value)]
-            # The scores are by position, the bits by paper number: one gather in C.
-            return pack(bytearray(map(gt, self._gather()(wanted), repeat(0.0))))
+            # The scores are by position, the bits by paper number: a flag per
+            # position, then one gather of them in C. Gathering the scores
+            # themselves made a tuple of 100k floats: ~10 ms instead of ~5.
+            return pack(bytearray(self._gather()(bytes(map(gt, wanted, repeat(0.0))))))
         if field == "id":
             keys, iids = self._id_order()
             start = bisect_left(keys, value)

@@ -36,7 +36,7 @@ PROFILE_TERMS = 80  # more terms cost time (their postings) and add little beyon
 # A small library keeps them all, or a word in 3 of 20 papers would be lost.
 PROFILE_MAX_DF = 0.1
 PROFILE_MAX_DF_FLOOR = 1000
-_SCORE_CACHE = 4
+_SCORE_CACHE = 2  # two profiles in turn (like:starred and like:ID) are looked up; each entry is ~3 MB at 100k
 _PROFILE_CACHE = 64
 _VECTOR_CACHE = 1024  # member vectors kept (a few KB each: ~5 MB at most)
 _ALIVE = bytes.maketrans(b"\0\1", b"\1\0")  # dead flags -> live flags
