@@ -177,3 +177,17 @@ def test_papers_stay_in_date_order_after_a_date_is_edited(home: Path) -> None:
     library.edit_paper(pid, {"date": "2099-01-01"})
     assert library.papers[library.search("", sort="date")[0]].id == pid
     assert library.papers[library.newest_first()[0]].id == pid
+
+
+def test_a_file_written_in_one_piece_is_read_when_the_ids_are_hashed_in_steps(home: Path, expected, monkeypatch) -> None:
+    """The file's key hashes every paper id; hashed a step at a time (so a
+    worker lets the first paint in), it must stay the same key, or every
+    library's index would be built again (~17 s at 100k) after an upgrade."""
+    from readinglist.core import index_cache
+
+    monkeypatch.setattr(index_cache, "STEP", 10**9)  # the 413 ids in one join
+    build(home)
+    monkeypatch.setattr(index_cache, "STEP", 7)
+    library = open_library(home)
+    assert results(library) == expected
+    assert library.index_ready  # read from the file, not built

@@ -35,6 +35,7 @@ from readinglist.core.index_order import Levels, Ordering, relevance_groups
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_sets import PaperSets
 from readinglist.core.query import SORTS, Group, Query, QueryError, Term, parse_query
+from readinglist.core.steps import mapped, numbered
 from readinglist.core.text_sets import TEXT_FIELDS, TextSets
 from readinglist.core.word_index import AFTER_ALL, fold_fast, pattern
 
@@ -94,9 +95,10 @@ class SearchIndex:
         self._order = Ordering(self._pos, list(dates))
         # Papers are read in position order, the order they were built in:
         # reading them in number order (scattered in memory) took 3x longer.
-        ids_by_position = list(map(attrgetter("id"), self._papers))
-        ids = list(map(ids_by_position.__getitem__, self._pos))
-        self._iid_by_id = dict(zip(ids, range(n)))
+        # In steps: the worker does this while the first frame is painted.
+        ids_by_position = mapped(attrgetter("id"), self._papers)
+        ids = mapped(ids_by_position.__getitem__, self._pos)
+        self._iid_by_id = numbered(ids)
         # Built by the first search that needs them: a text query typed at
         # launch does not wait for them.
         self._ids: tuple[list[str], list[int]] | None = None
@@ -150,7 +152,7 @@ class SearchIndex:
             with self._lock:
                 if self._meta is not None:
                     return
-                papers = list(map(self._papers.__getitem__, self._pos))  # in index order
+                papers = mapped(self._papers.__getitem__, self._pos)  # in index order
                 seen = len(self._updated)
             built = PaperSets(papers)
             with self._lock:

@@ -30,6 +30,7 @@ from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
+from readinglist.core.steps import STEP
 from readinglist.core.word_index import WordIndex
 
 CACHE_DIR = "cache"
@@ -54,7 +55,14 @@ class IndexCache:
         self.n = len(ids)
         self._body: tuple[memoryview, int, int] | None = None  # what load() mapped, its CRC and offset
         self._fd: int | None = None  # the mapped file, open until the postings are checked
-        self._digest = hashlib.blake2b("\n".join(ids).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        # The ids joined by newlines, hashed a step at a time (the worker does
+        # this while the first frame is painted): the same digest as one join.
+        digest = hashlib.blake2b(digest_size=16)
+        for start in range(0, len(ids), STEP):
+            if start:
+                digest.update(b"\n")
+            digest.update("\n".join(ids[start : start + STEP]).encode("utf-8", "surrogatepass"))
+        self._digest = digest.hexdigest()
 
     def for_papers(self, ids: Sequence[str]) -> IndexCache:
         """The same cache, keyed also by the papers' ids in index order."""
