@@ -241,11 +241,22 @@ def test_abstracts_read_after_a_newer_cache_replaced_the_file_are_still_this_lau
     assert [paper.to_dict() for paper in papers] == expected
 
 
+def last_abstracts_byte(path: Path) -> int:
+    """Where the last abstracts part ends (from the file's end): the date order's part follows it."""
+    import json
+
+    data = path.read_bytes()
+    header_length = int.from_bytes(data[len(paper_cache.MAGIC) : len(paper_cache.MAGIC) + 4], "little")
+    start = len(paper_cache.MAGIC) + 4
+    n = json.loads(data[start : start + header_length])["key"]["n"]
+    return -(paper_cache._FRAME + 4 * n) - 1
+
+
 def test_abstracts_damaged_after_the_launch_come_from_the_corpus_and_the_file_is_rebuilt(home: Path, expected, monkeypatch) -> None:
     warm(home)
     launched = open_store(home)
     path = paper_cache_path(home)
-    flip_bit(path, -1)  # in place: the last block's abstracts, which the launch has not read
+    flip_bit(path, last_abstracts_byte(path))  # in place: the last part's abstracts, which the launch has not read
     assert as_records(launched) == expected  # from corpus.json, not the damaged bytes
     assert not path.exists()  # removed, so it is not read again
     warm(home)
@@ -259,7 +270,7 @@ def test_damaged_abstracts_of_a_corpus_changed_since_are_an_error_not_a_guess(ho
     launched = open_store(home)
     papers = launched.papers()
     open_store(home).add_papers([Paper(id="late-arrival", title="A Late Arrival", sources=[Source("x.txt", 1)])])
-    flip_bit(paper_cache_path(home), -1)
+    flip_bit(paper_cache_path(home), last_abstracts_byte(paper_cache_path(home)))
     with pytest.raises(StoreError, match="papers.bin"):
         [paper.abstract for paper in papers]
 
@@ -296,7 +307,7 @@ def test_the_warm_up_reads_the_abstracts_a_launch_left_in_the_file(home: Path, e
     library.build_index()  # what the app's worker does after the first paint
     library.read_abstracts()
     path = paper_cache_path(home)
-    flip_bit(path, -1)  # a block nobody has looked at yet, were it still in the file
+    flip_bit(path, last_abstracts_byte(path))  # a part nobody has looked at yet, were it still in the file
     assert as_records(launched) == expected
     assert path.exists()  # nothing was read from the file after the warm-up: no damage seen
 
@@ -349,3 +360,24 @@ def test_an_abstract_set_while_its_block_is_read_is_kept() -> None:
     _set_abstract(paper, Slow())
     assert paper.abstract == "edited meanwhile"
     assert paper.abstract == "edited meanwhile"  # and stays
+
+
+def test_a_launch_from_the_cache_lists_the_papers_newest_first_without_sorting_them(home: Path, monkeypatch) -> None:
+    """The file holds the first list's order; it must be the order a sort gives (ties kept in corpus order)."""
+    from readinglist.core import index_order
+
+    assert not paper_cache_path(home).exists()
+    parsed = Library(open_store(home))
+    wanted = [parsed.papers[i].id for i in parsed.newest_first()]
+    dates = [parsed.papers[i].date for i in parsed.newest_first()]
+    assert len(set(dates)) < len(dates)  # ties, whose order the file must keep too
+    warm(home)
+    sorts: list[int] = []
+    original = index_order.newest_order
+    monkeypatch.setattr(index_order, "newest_order", lambda dates: sorts.append(1) or original(dates))
+    launched = Library(open_store(home))
+    assert [launched.papers[i].id for i in launched.newest_first()] == wanted
+    assert not sorts  # read from the file
+    launched.set_star([launched.papers[0].id], True)
+    assert [launched.papers[i].id for i in launched.newest_first()] == wanted  # asked again: sorted
+    assert sorts

@@ -21,7 +21,6 @@ and ``update_paper``. Designed for 100k papers:
 from __future__ import annotations
 
 import threading
-from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from readinglist.core.annotation_sets import AnnotationSets
 from readinglist.core.bitsets import bits_of_few, pack
-from readinglist.core.index_order import Levels, Ordering, relevance_groups
+from readinglist.core.index_order import Levels, Ordering, newest_order, paper_dates, relevance_groups
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_sets import PaperSets
 from readinglist.core.query import SORTS, Group, Query, QueryError, Term, parse_query
@@ -86,11 +85,9 @@ class SearchIndex:
         # Set up after the first paint, before the first search answers: C
         # loops (attrgetter, itemgetter) where it can, ~60 ms less at 100k.
         if dates is None or len(dates) != n:
-            dates = [date or "" for date in map(attrgetter("date"), self._papers)]
-        # Stable: equal dates keep list order. Missing dates ("") sort last.
+            dates = paper_dates(self._papers)
         if newest is None or len(newest) != n:
-            # New ints in this order: searches walk them (see Library.newest_first).
-            newest = array("q", sorted(range(n), key=dates.__getitem__, reverse=True)).tolist()
+            newest = newest_order(dates)
         self._pos = list(newest)
         self._order = Ordering(self._pos, list(dates))
         # Papers are read in position order, the order they were built in:

@@ -8,13 +8,29 @@ paper's date changes that no longer holds and a date order is kept instead.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import ge, not_
+from operator import attrgetter, ge, not_
 from typing import Any, overload
 
 from readinglist.core.bitsets import bits_of_few, few, flags_of, is_few, numbers_of
+
+
+def paper_dates(papers: Sequence[Any]) -> list[str]:
+    """Each paper's date, "" for none (which sorts last, newest first)."""
+    return [date or "" for date in map(attrgetter("date"), papers)]
+
+
+def newest_order(dates: Sequence[str]) -> list[int]:
+    """The positions of ``dates`` newest first; equal dates keep their order.
+
+    New int objects, laid out in this order: every search walks this list
+    (the index numbers papers in it), and walking the sorted range's ints,
+    scattered in memory, took twice as long at 300k.
+    """
+    return array("q", sorted(range(len(dates)), key=dates.__getitem__, reverse=True)).tolist()
 
 # Papers whose free words all hit the title, the title or authors, the title, authors or abstract.
 Levels = tuple[int, int, int]

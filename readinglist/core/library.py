@@ -10,10 +10,8 @@ is on disk. ``refresh()`` takes in what another process wrote.
 from __future__ import annotations
 
 import threading
-from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -222,12 +220,15 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
+        from readinglist.core.index_order import newest_order, paper_dates
+
         papers, changes = self._papers, self._changes
-        dates = [date or "" for date in map(attrgetter("date"), papers)]
-        # New int objects, laid out in this order: every search walks this
-        # list (the index numbers papers in it), and walking the sorted
-        # range's ints, scattered in memory, took twice as long at 300k.
-        newest = array("q", sorted(range(len(papers)), key=dates.__getitem__, reverse=True)).tolist()
+        dates = paper_dates(papers)
+        # The paper cache holds this order for the papers it gave (sorting
+        # them was 40-55 ms of a 100k launch, 125 ms at 300k).
+        newest = self.store.saved_newest(self._papers_stamp, len(papers)) if changes == 0 else None
+        if newest is None:
+            newest = newest_order(dates)
         self._newest = (changes, newest, dates)  # the index numbers papers in this order: it need not sort again
         return list(newest)
 

@@ -29,7 +29,9 @@ A block's first part is its list of columns, one per field (the abstracts'
 column None, the sources as counts, then two more columns: their listings
 and lines); then come its abstracts, a part (a list) per ``TEXT_CHUNK``
 papers. Blocks are written and read one at a time, so neither side holds
-the whole file.
+the whole file. A last part holds the papers' positions newest first
+(``index_order.newest_order``), 4 bytes each: the first list shows them so,
+and sorting them was 40-55 ms of a 100k launch.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import sys
 import threading
 import weakref
 import zlib
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from itertools import islice
@@ -48,11 +51,12 @@ from operator import attrgetter
 from pathlib import Path
 
 from readinglist.core.index_cache import CACHE_DIR
+from readinglist.core.index_order import newest_order, paper_dates
 from readinglist.core.model import Paper, Source, held_abstract
 
 PAPER_CACHE_FILE = "papers.bin"
 MAGIC = b"RLPAPERS"
-FORMAT = 3  # bump when the meaning of a field's value changes (the names are in the key already)
+FORMAT = 4  # bump when the meaning of a field's value changes (the names are in the key already)
 # Papers a block (~6 MB without its abstracts). In a block, a string that
 # recurs (an author's name, a date, a category) is written and decoded once:
 # at 100k papers, blocks of 25,000 rather than 2,000 made the load 250-300 ms
@@ -66,6 +70,7 @@ _FIELDS = tuple(f.name for f in fields(Paper))
 _SOURCES = _FIELDS.index("sources")
 _ABSTRACT = _FIELDS.index("abstract")
 _FRAME = 8  # a part's length and CRC-32
+_ORDER = "i"  # the newest-first positions: 4 bytes each (array's type code)
 _GETTERS = [attrgetter(name) for name in _FIELDS]
 
 
@@ -79,6 +84,7 @@ class PaperCache:
     def __init__(self, path: Path, stamp: tuple[int, int, int]) -> None:
         self.path = Path(path)
         self.stamp = tuple(stamp)
+        self.newest = array(_ORDER)  # what load() read: the papers' positions newest first
 
     def key(self, n: int) -> dict[str, object]:
         return {
@@ -87,6 +93,7 @@ class PaperCache:
             "n": n,
             "fields": list(_FIELDS),
             "chunks": [CHUNK, TEXT_CHUNK],  # how the reader finds the parts
+            "order": [_ORDER, sys.byteorder],  # the newest-first part's items
             "marshal": _MARSHAL,
             "python": list(sys.version_info[:2]),
         }
@@ -150,8 +157,13 @@ class PaperCache:
             columns[_ABSTRACT] = held
             # map() calls Paper(id, title, ...) with one value of each column: no Python loop
             papers.extend(map(Paper, *columns))
-        if len(papers) != n or handle.tell() != os.fstat(handle.fileno()).st_size:
+        length, crc = _frame(handle)
+        data = _exactly(handle, length)
+        newest = array(_ORDER)
+        newest.frombytes(data)
+        if zlib.crc32(data) != crc or len(newest) != n or len(papers) != n or handle.tell() != os.fstat(handle.fileno()).st_size:
             return None
+        self.newest = newest
         return papers
 
     def save(self, papers: Sequence[Paper]) -> bool:
@@ -170,6 +182,7 @@ class PaperCache:
                 del columns
                 for at in range(0, len(texts), TEXT_CHUNK):
                     yield from _part(marshal.dumps(texts[at : at + TEXT_CHUNK], _MARSHAL))
+            yield from _part(array(_ORDER, newest_order(paper_dates(papers))).tobytes())
 
         try:
             atomic_write_chunks(self.path, blocks())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -127,6 +128,7 @@ class Store(AnnotationsMixin, CurationMixin):
         self._id_positions: dict[str, int] | None = {}  # of _papers; None: not worked out yet
         self._papers_stamp: object = object()
         self._cached_stamp: object = None  # the corpus version last read from cache/papers.bin
+        self._saved_newest: tuple[object, array[int]] | None = None  # that file's date order, until taken
         # Opened lazily (the CLI's one-paper commands): papers are looked up a
         # record at a time (core/lookup.py) until something needs them all.
         self.lazy = False
@@ -324,11 +326,23 @@ class Store(AnnotationsMixin, CurationMixin):
             alive = store()
             return alive._abstracts_from_corpus(stamp) if alive is not None else None
 
-        papers = PaperCache(paper_cache_path(self.home), stamp).load(recover=recover)
+        cache = PaperCache(paper_cache_path(self.home), stamp)
+        papers = cache.load(recover=recover)
         if papers is None or self._corpus_storage.stamp() != stamp:
             return None
         self._cached_stamp = stamp
+        self._saved_newest = (stamp, cache.newest)
         return papers
+
+    def saved_newest(self, stamp: object, n: int) -> list[int] | None:
+        """The positions of the ``n`` papers of corpus version ``stamp`` newest
+        first, as ``cache/papers.bin`` held them (``index_order.newest_order``
+        of them, worked out when it was written); None when they did not come
+        from it. Given once: the caller keeps it."""
+        saved, self._saved_newest = self._saved_newest, None
+        if saved is None or saved[0] != stamp or len(saved[1]) != n:
+            return None
+        return saved[1].tolist()
 
     def read_abstracts(self) -> None:
         """Read the abstracts a launch from ``cache/papers.bin`` left in that file
