@@ -211,8 +211,8 @@ def test_doctor_and_backups_leave_the_cache_alone(home: Path) -> None:
 
 
 def small_parts(monkeypatch) -> None:
-    # 414 papers: 20 blocks of 21 papers, the last one short (15: parts of 7, 7 and 1)
-    monkeypatch.setattr(paper_cache, "CHUNK", 21)
+    # 414 papers: 21 blocks of 20 papers (parts of 7, 7 and 6), the last one short (14: parts of 7 and 7)
+    monkeypatch.setattr(paper_cache, "CHUNK", 20)
     monkeypatch.setattr(paper_cache, "TEXT_CHUNK", 7)
 
 
@@ -326,10 +326,13 @@ def open_handles(path: Path) -> int:
     return count
 
 
-def test_the_file_is_let_go_once_its_abstracts_are_read_or_its_store_is_gone(home: Path, expected) -> None:
+@pytest.mark.parametrize("parts", ["default", "small"])
+def test_the_file_is_let_go_once_its_abstracts_are_read_or_its_store_is_gone(home: Path, expected, monkeypatch, parts: str) -> None:
     """Held open, it cannot be replaced on Windows, and its space is not freed."""
     import gc
 
+    if parts == "small":
+        small_parts(monkeypatch)  # many blocks, whose parts do not line up with TEXT_CHUNK across blocks
     warm(home)
     path = paper_cache_path(home)
     launched = open_store(home)
@@ -364,7 +367,7 @@ def test_an_abstract_set_while_its_block_is_read_is_kept() -> None:
 
 def test_a_launch_from_the_cache_lists_the_papers_newest_first_without_sorting_them(home: Path, monkeypatch) -> None:
     """The file holds the first list's order; it must be the order a sort gives (ties kept in corpus order)."""
-    from readinglist.core import index_order
+    from readinglist.core import index, index_order
 
     assert not paper_cache_path(home).exists()
     parsed = Library(open_store(home))
@@ -374,10 +377,16 @@ def test_a_launch_from_the_cache_lists_the_papers_newest_first_without_sorting_t
     warm(home)
     sorts: list[int] = []
     original = index_order.newest_order
-    monkeypatch.setattr(index_order, "newest_order", lambda dates: sorts.append(1) or original(dates))
+    counting = lambda dates: sorts.append(1) or original(dates)  # noqa: E731
+    monkeypatch.setattr(index_order, "newest_order", counting)
+    monkeypatch.setattr(index, "newest_order", counting)  # the index's own import of it
     launched = Library(open_store(home))
     assert [launched.papers[i].id for i in launched.newest_first()] == wanted
     assert not sorts  # read from the file
     launched.set_star([launched.papers[0].id], True)
     assert [launched.papers[i].id for i in launched.newest_first()] == wanted  # asked again: sorted
     assert sorts
+    sorts.clear()
+    command = Library(open_store(home))  # a command's first search: no first list before it
+    assert [command.papers[i].id for i in command.search("")] == wanted
+    assert not sorts

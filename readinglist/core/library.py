@@ -160,8 +160,10 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
                 stamp = self._papers_stamp
                 saved = IndexCache(index_cache_path(self.home), stamp) if stamp is not None else None
-                sorted_ = self._newest if self._newest and self._newest[0] == self._changes else None
-                newest, dates = (sorted_[1], sorted_[2]) if sorted_ else (None, None)
+                # The first list's order, if nothing changed since; else sorted now
+                # (or taken from the paper cache: a command's first search).
+                sorted_ = self._newest if self._newest and self._newest[0] == self._changes else self._sort_newest()
+                newest, dates = sorted_[1], sorted_[2]
                 index = SearchIndex(self._papers, self._annotations, saved=saved, newest=newest, dates=dates)
                 index.set_similarity(self._like_scores)
                 self._set_flags(index)
@@ -220,6 +222,10 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
 
     def newest_first(self) -> list[int]:
         """Every paper newest first, without the index: the first paint needs no more."""
+        return list(self._sort_newest()[1])
+
+    def _sort_newest(self) -> tuple[int, list[int], list[str]]:
+        """(_changes, every paper's position newest first, every paper's date), kept for the index."""
         from readinglist.core.index_order import newest_order, paper_dates
 
         papers, changes = self._papers, self._changes
@@ -230,7 +236,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         if newest is None:
             newest = newest_order(dates)
         self._newest = (changes, newest, dates)  # the index numbers papers in this order: it need not sort again
-        return list(newest)
+        return self._newest
 
     def select(self, scope: Scope) -> list[Paper]:
         """The papers of ``scope``: query results in the query's order, the rest in store order."""

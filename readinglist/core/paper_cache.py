@@ -6,7 +6,8 @@ about a quarter of that: ``marshal`` rebuilds the field values directly,
 a column per field, and ``map(Paper, *columns)`` builds the papers in C. The file
 (``cache/papers.bin`` in the store) is derived data, keyed by the corpus
 file's (inode, mtime, size) stamp, the number of papers, the names of the
-fields and the marshal format. Any write to the corpus gives it a new stamp,
+fields, the marshal format, the sizes of the parts and the byte order. Any
+write to the corpus gives it a new stamp,
 so a file of another corpus, another version of readinglist or Python, a
 truncated or damaged file is simply not used (the corpus is parsed and the
 file written again by the next warm-up); nothing else is ever touched.
@@ -56,7 +57,9 @@ from readinglist.core.model import Paper, Source, held_abstract
 
 PAPER_CACHE_FILE = "papers.bin"
 MAGIC = b"RLPAPERS"
-FORMAT = 4  # bump when the meaning of a field's value changes (the names are in the key already)
+# Bump when the meaning of a field's value changes (the names are in the key
+# already), or the rule of newest_order (its order is saved in the file).
+FORMAT = 4
 # Papers a block (~6 MB without its abstracts). In a block, a string that
 # recurs (an author's name, a date, a category) is written and decoded once:
 # at 100k papers, blocks of 25,000 rather than 2,000 made the load 250-300 ms
@@ -311,10 +314,12 @@ def read_abstracts(papers: Sequence[Paper]) -> None:
     corpus order) still leave in the file: for a worker after the launch, so
     the first phrase search does not read them (~0.3 s at 100k, 1 s at 300k).
     A part at a time: each holds the interpreter for a few milliseconds."""
-    for paper in papers[::TEXT_CHUNK]:  # the first paper of each part (CHUNK is a multiple of it)
-        held = held_abstract(paper)
-        if isinstance(held, _Abstracts):
-            held.texts()
+    for block in range(0, len(papers), CHUNK):
+        # Each block's parts start at its first paper (CHUNK need not be a multiple of TEXT_CHUNK).
+        for start in range(block, min(block + CHUNK, len(papers)), TEXT_CHUNK):
+            held = held_abstract(papers[start])
+            if isinstance(held, _Abstracts):
+                held.texts()
 
 
 def _part(data: bytes) -> Iterator[bytes]:
@@ -330,6 +335,9 @@ def _frame(handle) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 
 
 def _exactly(handle, size: int) -> bytes:  # type: ignore[no-untyped-def]
+    # A damaged length (up to 4 GB) must not have read() set aside that much.
+    if size > os.fstat(handle.fileno()).st_size - handle.tell():
+        raise EOFError("the file ends early")
     data = handle.read(size)
     if len(data) != size:
         raise EOFError("the file ends early")
