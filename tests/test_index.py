@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from itertools import compress
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from itertools import compress
 from pathlib import Path
 
 import pytest

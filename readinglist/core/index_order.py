@@ -32,6 +32,7 @@ def newest_order(dates: Sequence[str]) -> list[int]:
     """
     return array("q", sorted(range(len(dates)), key=dates.__getitem__, reverse=True)).tolist()
 
+
 # Papers whose free words all hit the title, the title or authors, the title, authors or abstract.
 Levels = tuple[int, int, int]
 
