@@ -693,11 +693,15 @@ async def test_a_held_key_draws_the_detail_pane_once_the_cursor_rests(tmp_path: 
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         app.main_screen.paper_list.focus()
-        await pilot.pause(0.3)
+        await pilot.pause(1.1)  # past KEY_REPEAT_S since the launch's highlight
         drawn.clear()
-        for _ in range(4):
+        await pilot.press("j")
+        await pilot.pause(0.2)  # four times DETAIL_DELAY_S
+        assert drawn == [app.main_screen.current.id]  # a single press draws the pane at once
+        drawn.clear()
+        for _ in range(3):  # each within KEY_REPEAT_S of the last: a held key
             await pilot.press("j")
-            await pilot.pause(0.2)  # four times DETAIL_DELAY_S: a single press would have drawn it
+            await pilot.pause(0.2)
         assert drawn == []
         await pilot.pause(2.5)
         current = app.main_screen.current

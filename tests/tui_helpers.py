@@ -47,7 +47,15 @@ def make_app(home: Path, config: dict | None = None, store: Store | None = None,
 
 
 async def settle(pilot) -> None:
-    """Wait for the filter's worker to finish and its result to be shown."""
+    """Wait for the filter's worker to finish and its result to be shown,
+    detail pane included (it is drawn once the cursor rests, on a timer that a
+    busy machine can fire after the workers are done)."""
     await pilot.pause(0.1)
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    main = getattr(pilot.app, "main_screen", None)
+    for _ in range(100):
+        if not getattr(main, "detail_due", False):
+            break
+        await pilot.pause(0.05)
     await pilot.pause()

@@ -138,6 +138,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
         self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
+        self.detail_due = False  # a refresh of the detail pane waits for the cursor to rest
         self._paper_cache_timer: Timer | None = None
         self._keys_after_enter: list[tuple[str, str | None]] | None = None  # held until the filter's answer shows
         self._keys_timer: Timer | None = None
@@ -451,9 +452,14 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(delay, self.show_detail)
+        self.detail_due = True
 
     @_while_mounted
     def show_detail(self) -> None:
+        self.detail_due = False
+        self._show_detail()
+
+    def _show_detail(self) -> None:
         from readinglist.core.pdf import pdf_path
 
         paper = self.current
