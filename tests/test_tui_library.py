@@ -116,6 +116,27 @@ async def test_the_next_launch_resumes_filter_sort_and_paper(tmp_path: Path) -> 
         assert fresh.main_screen.query_text == "" and fresh.main_screen.sort == "relevance"
 
 
+async def test_a_resumed_filter_that_no_longer_applies_lists_every_paper_under_its_hint(tmp_path: Path) -> None:
+    """like:starred resumed after the last star went: the hint says why, and the
+    list is the whole library newest first, counted as such."""
+    app, _ = make_app(tmp_path, session=Session(query="like:starred", sort="relevance"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        library = app.library
+        assert screen.filter_input.value == "like:starred" and screen.query_error
+        assert list(screen.rows) == library.newest_first() and len(screen.rows) == len(library)
+        shown = [library.papers[r].id for r in screen.paper_list.rows]
+        assert shown == [library.papers[r].id for r in library.newest_first()]
+        assert screen.current.id == shown[0]
+        status = str(screen.query_one("#status-line").render())
+        assert f"{len(library)} of {len(library)} papers" in status and "query not applied" in status
+        await pilot.press("slash", "ctrl+u", *"clip", "enter")  # the filter works as ever after it
+        await settle(pilot)
+        assert screen.query_error is None and 0 < len(screen.rows) < len(library)
+    assert app.session_now().query == "clip"
+
+
 async def test_saved_searches_are_on_number_keys_in_the_order_saved(tmp_path: Path) -> None:
     from readinglist.core.session import save_search
 

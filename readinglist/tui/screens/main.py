@@ -298,10 +298,8 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def _search(self, text: str, sort: str) -> None:
         worker = get_current_worker()
-        library = self.library
-        if not text.strip() and sort in ("relevance", "date") and not library.has_index:
-            # First paint: listing everything newest first needs no index.
-            rows = library.newest_first()
+        if not text.strip():
+            rows = self._everything(sort)
         else:
             try:
                 query = parse_query(text)
@@ -312,17 +310,35 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
                 except QueryError:
                     query = None
                 if query is None:
-                    if not worker.is_cancelled:
-                        self.post_message(QueryRejected(text, str(exc)))
+                    self._reject(text, str(exc), sort)
                     return
             try:
-                rows = library.search(query, sort=sort)
+                rows = self.library.search(query, sort=sort)
             except UserError as exc:  # like: with nothing starred, an unknown id...
-                if not worker.is_cancelled:
-                    self.post_message(QueryRejected(text, str(exc)))
+                self._reject(text, str(exc), sort)
                 return
         if not worker.is_cancelled:
             self.post_message(SearchDone(text, rows))
+
+    def _everything(self, sort: str) -> Sequence[int]:
+        """Every paper in ``sort`` order (for the filter's worker)."""
+        if sort in ("relevance", "date") and not self.library.has_index:
+            return self.library.newest_first()  # the first paint: this needs no index
+        return self.library.search(parse_query(""), sort=sort)
+
+    def _reject(self, text: str, message: str, sort: str) -> None:
+        """Say why ``text`` is not applied (for the filter's worker). Before any
+        list was shown (a resumed filter that no longer applies: ``like:starred``
+        once nothing is starred), every paper is listed under the hint, not the
+        widget's unsorted placeholder rows with a status line saying 0."""
+        if get_current_worker().is_cancelled:
+            return
+        if not self._index_started:
+            rows = self._everything(sort)
+            if get_current_worker().is_cancelled:
+                return
+            self.post_message(SearchDone("", rows))
+        self.post_message(QueryRejected(text, message))
 
     def on_query_rejected(self, message: QueryRejected) -> None:
         if self._pending_search == message.text:
