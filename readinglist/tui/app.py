@@ -3,6 +3,7 @@ lives in the main screen (``screens/main.py``) over the ``Library``."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from readinglist.core.config import Config
     from readinglist.core.library import Library
     from readinglist.core.session import Session
+
+
+# How long a thread running Python keeps the interpreter before another may
+# take it (Python's default: 5 ms). Each time the UI thread wakes from its
+# event loop's select() it waits for the interpreter; while a worker sets the
+# word index up (the seconds after a launch) or imports, a key took a few
+# such waits. At 1 ms the first key after the first paint at 100k papers was
+# answered in 27-45 ms against 86-128 ms (docs/performance.md).
+SWITCH_INTERVAL_S = 0.001
 
 
 class ReadingListApp(App[int]):
@@ -44,6 +54,7 @@ class ReadingListApp(App[int]):
     ) -> None:
         """``session``: the last session to resume (filter, sort, paper, theme); None starts clean."""
         super().__init__()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the app owns its process: keys first
         from readinglist.core.config import Config as _Config
 
         self.library = library
