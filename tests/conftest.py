@@ -27,6 +27,17 @@ def _fresh_request_limiter() -> None:
     LIMITER.reset()
 
 
+@pytest.fixture(autouse=True)
+def _switch_interval_restored():
+    """The app sets the interpreter's switch interval while it runs; no test
+    may leave it to the next (thread timings would depend on the order)."""
+    import sys
+
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+
+
 @pytest.fixture
 def seeds() -> list[Path]:
     return sorted(SEEDS.glob("*.txt"))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # event loop's select() it waits for the interpreter; while a worker sets the
 # word index up (the seconds after a launch) or imports, a key took a few
 # such waits. At 1 ms the first key after the first paint at 100k papers was
-# answered in 27-45 ms against 86-128 ms (docs/performance.md).
+# answered in 42-48 ms against 71-143 ms (docs/performance.md).
 SWITCH_INTERVAL_S = 0.001
 
 
@@ -54,7 +54,7 @@ class ReadingListApp(App[int]):
     ) -> None:
         """``session``: the last session to resume (filter, sort, paper, theme); None starts clean."""
         super().__init__()
-        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the app owns its process: keys first
+        self._switch_interval = sys.getswitchinterval()  # restored when the app ends
         from readinglist.core.config import Config as _Config
 
         self.library = library
@@ -106,10 +106,14 @@ class ReadingListApp(App[int]):
         return self.main_screen
 
     def on_mount(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # keys first while workers run
         if self.keymap.entries:
             self.set_keymap(self.keymap.entries)
         for problem in self.problems:
             self.notify(f"Config{self.config.where()}: {problem}", severity="warning", timeout=10)
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
 
     def session_now(self, opened: str = "") -> Session:
         """What the next launch resumes: filter, sort, highlighted paper, theme."""
