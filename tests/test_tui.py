@@ -17,7 +17,7 @@ from readinglist.core.links import arxiv_search_url
 from readinglist.core.config import Config
 from readinglist.core.library import Library
 from readinglist.core.scope import Scope
-from tests.tui_helpers import RecordingApp, make_app, settle
+from tests.tui_helpers import RecordingApp, detail_drawn, make_app, settle
 
 
 async def go_to(pilot, title: str) -> None:
@@ -696,7 +696,7 @@ async def test_a_held_key_draws_the_detail_pane_once_the_cursor_rests(tmp_path: 
         await pilot.pause(1.1)  # past KEY_REPEAT_S since the launch's highlight
         drawn.clear()
         await pilot.press("j")
-        await pilot.pause(0.2)  # four times DETAIL_DELAY_S
+        await detail_drawn(pilot, limit_s=1.0)  # well before HELD_DETAIL_DELAY_S
         assert drawn == [app.main_screen.current.id]  # a single press draws the pane at once
         drawn.clear()
         for _ in range(3):  # each within KEY_REPEAT_S of the last: a held key

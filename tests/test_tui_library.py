@@ -119,7 +119,9 @@ async def test_the_next_launch_resumes_filter_sort_and_paper(tmp_path: Path) -> 
 async def test_a_resumed_filter_that_no_longer_applies_lists_every_paper_under_its_hint(tmp_path: Path) -> None:
     """like:starred resumed after the last star went: the hint says why, and the
     list is the whole library newest first, counted as such."""
-    app, _ = make_app(tmp_path, session=Session(query="like:starred", sort="relevance"))
+    store = Store.open(tmp_path, year=2026)
+    resumed = store.papers()[7].id
+    app, _ = make_app(tmp_path, store=store, session=Session(query="like:starred", sort="relevance", paper=resumed))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.main_screen
@@ -128,13 +130,57 @@ async def test_a_resumed_filter_that_no_longer_applies_lists_every_paper_under_i
         assert list(screen.rows) == library.newest_first() and len(screen.rows) == len(library)
         shown = [library.papers[r].id for r in screen.paper_list.rows]
         assert shown == [library.papers[r].id for r in library.newest_first()]
-        assert screen.current.id == shown[0]
+        assert screen.current.id == resumed  # the session's paper, as with a filter that applies
         status = str(screen.query_one("#status-line").render())
         assert f"{len(library)} of {len(library)} papers" in status and "query not applied" in status
         await pilot.press("slash", "ctrl+u", *"clip", "enter")  # the filter works as ever after it
         await settle(pilot)
         assert screen.query_error is None and 0 < len(screen.rows) < len(library)
     assert app.session_now().query == "clip"
+
+
+async def test_a_filter_a_removal_makes_invalid_keeps_its_list_and_paper_under_the_hint(tmp_path: Path) -> None:
+    """like:ID once ID is gone: the moved rows and the highlighted paper stay,
+    with the reason; the launch's fallback (every paper) is for launches only."""
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        library = app.library
+        gone = library.papers[0].id
+        await pilot.press("slash", *f"like:{gone}", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        highlighted = screen.current.id
+        kept = [library.papers[r].id for r in screen.rows if library.papers[r].id != gone]
+        changes, _ = library.remove_papers([gone])
+        screen.show_changes(changes)
+        await settle(pilot)
+        assert screen.query_error and screen.query_text == f"like:{gone}"
+        assert [library.papers[r].id for r in screen.rows] == kept
+        assert screen.current.id == highlighted
+    assert app.session_now().query == f"like:{gone}"
+
+
+async def test_the_fit_sort_with_nothing_starred_says_why_and_keeps_the_list(tmp_path: Path) -> None:
+    """fit ranks by the starred papers: with none it is a hint, not a failed worker."""
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        before = list(screen.rows)
+        while screen.sort != "fit":
+            await pilot.press("S")
+            await settle(pilot)
+        assert "starred" in (screen.query_error or "")
+        assert list(screen.rows) == before and not app.messages("error")
+    resumed, _ = make_app(tmp_path, session=Session(query="", sort="fit"))
+    async with resumed.run_test(size=SIZE) as pilot:  # resumed so: every paper, and the reason
+        await settle(pilot)
+        screen = resumed.main_screen
+        assert list(screen.rows) == resumed.library.newest_first() and "starred" in (screen.query_error or "")
+        assert not resumed.messages("error")
 
 
 async def test_saved_searches_are_on_number_keys_in_the_order_saved(tmp_path: Path) -> None:

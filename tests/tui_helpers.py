@@ -53,9 +53,15 @@ async def settle(pilot) -> None:
     await pilot.pause(0.1)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    await detail_drawn(pilot)
+
+
+async def detail_drawn(pilot, limit_s: float = 5.0) -> None:
+    """Wait until the detail pane has no refresh due (the cursor rested and it was drawn)."""
     main = getattr(pilot.app, "main_screen", None)
-    for _ in range(100):
+    for _ in range(int(limit_s / 0.05)):
         if not getattr(main, "detail_due", False):
-            break
+            await pilot.pause()
+            return
         await pilot.pause(0.05)
-    await pilot.pause()
+    raise AssertionError(f"the detail pane was not drawn within {limit_s} s")

@@ -135,6 +135,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         self.filter_keys = filter_keys or {"slash"}
         self._pending_search: str | None = None  # filter text sent to a worker, not yet shown
         self._index_started = False
+        self._list_shown = False  # no search answered yet: the list holds the widget's placeholder rows
         self._store_problem: str | None = None  # said once, not every EXTERNAL_CHECK_S
         self._reading_corpus = False  # a worker reads another process's write of the corpus
         self._detail_timer: Timer | None = None
@@ -299,7 +300,11 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def _search(self, text: str, sort: str) -> None:
         worker = get_current_worker()
         if not text.strip():
-            rows = self._everything(sort)
+            try:
+                rows = self._everything(sort)
+            except UserError as exc:  # the fit sort with nothing starred
+                self._reject(text, str(exc), sort)
+                return
         else:
             try:
                 query = parse_query(text)
@@ -333,8 +338,11 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         widget's unsorted placeholder rows with a status line saying 0."""
         if get_current_worker().is_cancelled:
             return
-        if not self._index_started:
-            rows = self._everything(sort)
+        if not self._list_shown:
+            try:
+                rows = self._everything(sort)
+            except UserError:  # the fit sort with nothing starred
+                rows = self.library.newest_first()
             if get_current_worker().is_cancelled:
                 return
             self.post_message(SearchDone("", rows))
@@ -356,6 +364,7 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
     def show_rows(self, text: str, rows: Sequence[int]) -> None:
         if self._pending_search == text:
             self._pending_search = None
+        self._list_shown = True
         if not self._index_started:
             # With the first list: the worker sets the index up while the
             # first frame is painted (it costs that paint ~50 ms at 100k),
@@ -467,11 +476,18 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
         delay = max(delay, self._typed_at + FILTER_DETAIL_DELAY_S - time.monotonic())
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(delay, self.show_detail)
+        self._detail_timer = self.set_timer(delay, self._cursor_rested)
         self.detail_due = True
+
+    def _cursor_rested(self) -> None:
+        self._detail_timer = None  # (this timer's own callback: not stopped from within)
+        self.show_detail()
 
     @_while_mounted
     def show_detail(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()  # called at once (a change): the rest's redraw is done
+            self._detail_timer = None
         self.detail_due = False
         self._show_detail()
 
