@@ -57,6 +57,8 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
     for key in ("cli_star_s", "cli_show_s", "cli_list_s", "cursor_held_p95_ms", "import_rss_mb", "like_p95_ms"):
         assert _is_number(figures[key]), key  # readinglist only: the baseline has no CLI
     assert figures["filter_keystrokes"] >= 15  # the scripted keys were typed and timed
+    runs = figures["early_filter_runs_ms"]  # the first key, over a second launch that typed it too
+    assert len(runs) == 2 and all(map(_is_number, runs)) and figures["early_filter_worst_ms"] == max(runs)
     assert "### 200 papers" in done.stdout
     assert "| star toggle persisted, p95 (ms) |" in done.stdout
     text = doc.read_text(encoding="utf-8")

@@ -44,6 +44,7 @@ def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
                 params["spawned"],
                 seed=params.get("seed", False),
                 full=params.get("full", True),
+                early=params.get("early", False),
                 queries=tuple(params.get("queries") or QUERIES),
             )
         )

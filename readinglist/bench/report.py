@@ -14,6 +14,10 @@ from readinglist.core.fileio import atomic_write_text
 
 TARGET_SIZE = 100_000
 BUILTIN_LAUNCH_S = 0.6
+# The first key after the first paint races the index worker's set-up: one
+# launch's figure ranged 40-140 ms at 100k here. Its median over this many
+# launches is the figure (the full session's launch is one of them).
+EARLY_RUNS = 5
 START_MARK = "<!-- bench:start -->"
 END_MARK = "<!-- bench:end -->"
 
@@ -43,7 +47,8 @@ MEASURES = (
     Measure("index_build_s", "word index built and saved (first launch after an import)", "s", growth=True),
     Measure("index_ready_s", "cold launch to word index ready (read from its file)", "s", growth=True),
     # The key typed right after the first paint: served within 100 ms of it.
-    Measure("early_filter_ms", "first keystroke right after launch", "ms", _at(100.0), growth=True),
+    Measure("early_filter_ms", f"first keystroke right after launch, median of {EARLY_RUNS} launches", "ms", _at(100.0), growth=True),
+    Measure("early_filter_worst_ms", "first keystroke right after launch, slowest of those", "ms"),
     Measure("filter_p50_ms", "filter keystroke to painted list, p50", "ms", _at(16.0), growth=True),
     Measure("filter_p95_ms", "filter keystroke to painted list, p95", "ms", _at(33.0, 50.0), growth=True),
     Measure("cursor_ms", "cursor one row, p50", "ms"),

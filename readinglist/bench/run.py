@@ -115,6 +115,7 @@ def measure_size(run: Runner, n: int, seed: int, baseline: bool, quick: bool) ->
     progress(f"  {n:>7,} papers: star {figures['cli_star_s']:.2f} s, list --query {figures['cli_list_s']:.2f} s")
     queries = QUICK_QUERIES if quick else QUERIES
     figures |= run("tui", f"app session on {n:,} papers", home=str(home), queries=list(queries))
+    figures |= first_keys(run, n, home, figures["early_filter_ms"], runs=2 if quick else report.EARLY_RUNS)
     progress(
         f"  {n:>7,} papers: first paint {figures['first_paint_s']:.2f} s, "
         f"filter p95 {figures['filter_p95_ms']:.1f} ms, rss {figures['rss_mb']:.0f} MB"
@@ -136,6 +137,18 @@ def measure_size(run: Runner, n: int, seed: int, baseline: bool, quick: bool) ->
             f"filter p95 {base['filter_p95_ms']:.0f} ms"
         )
     return figures
+
+
+def first_keys(run: Runner, n: int, home: Path, first: float, runs: int) -> dict[str, Any]:
+    """The key typed right after the first paint, over ``runs`` launches: ``first``
+    (the full session's) and that many less one launches that type it and quit."""
+    times = [first] + [
+        run("tui", f"first key after launch on {n:,} papers ({i} of {runs})", home=str(home), full=False, early=True)[
+            "early_filter_ms"
+        ]
+        for i in range(2, runs + 1)
+    ]
+    return {"early_filter_ms": statistics.median(times), "early_filter_worst_ms": max(times), "early_filter_runs_ms": times}
 
 
 def measure_builtin(run: Runner) -> dict[str, Any]:
