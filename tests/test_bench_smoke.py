@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from readinglist.bench.corpus import write_listing
 from readinglist.bench.report import END_MARK, START_MARK, update_doc
 from readinglist.core.parse import parse_file
 from readinglist.bench.synth import synthetic_papers
+from readinglist.tui import FRAME_RATE
 
 KEYS = (
     "import_s",
@@ -46,6 +48,7 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"},  # the app's own rate
     )
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
@@ -56,6 +59,7 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
         assert _is_number(figures["baseline"][key]), f"baseline {key}"
     for key in ("cli_star_s", "cli_show_s", "cli_list_s", "cursor_held_p95_ms", "import_rss_mb", "like_p95_ms"):
         assert _is_number(figures[key]), key  # readinglist only: the baseline has no CLI
+    assert figures["frame_rate"] == FRAME_RATE  # measured at the rate the app runs at
     assert figures["filter_keystrokes"] >= 15  # the scripted keys were typed and timed
     runs = figures["early_filter_runs_ms"]  # the first key, over a second launch that typed it too
     assert len(runs) == 2 and all(map(_is_number, runs)) and figures["early_filter_worst_ms"] == max(runs)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from readinglist.core.links import arxiv_search_url
 from readinglist.core.config import Config
 from readinglist.core.library import Library
 from readinglist.core.scope import Scope
+from readinglist.tui import FRAME_RATE
 from tests.tui_helpers import RecordingApp, detail_drawn, make_app, settle
 
 
@@ -707,3 +711,18 @@ async def test_a_held_key_draws_the_detail_pane_once_the_cursor_rests(tmp_path: 
         current = app.main_screen.current
         assert drawn == [current.id] and app.main_screen.paper_list.cursor == 4
         assert current.title.split()[0] in app.main_screen.query_one("#detail").text.plain
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, FRAME_RATE), ("30", 30)])
+def test_the_app_paints_at_its_frame_rate_unless_the_user_chose_one(chosen: str | None, expected: int) -> None:
+    """Textual reads TEXTUAL_FPS once, when it is imported: launched the way
+    the command launches it, the app's package sets the rate first."""
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    if chosen:
+        env["TEXTUAL_FPS"] = chosen
+    code = (
+        "import readinglist.main, readinglist.cli; from readinglist.tui.app import ReadingListApp; "
+        "from textual import screen; print(round(1 / screen.UPDATE_PERIOD))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == str(expected), done.stderr

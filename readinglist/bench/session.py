@@ -95,7 +95,7 @@ async def run_tui(
     paper_list: list[Any] = []
     probe = Probe(app, snapshot=lambda: paper_list[0].cursor if paper_list else None)
     observed.append(probe)
-    result: dict[str, Any] = {"papers": len(library)}
+    result: dict[str, Any] = {"papers": len(library), "frame_rate": frame_rate()}
     async with app.run_test(size=SCREEN) as pilot:
         paint, _ = await probe.paint_after_applied("", 0, "the first list")
         result["first_paint_s"] = _since(spawned, paint.at)
@@ -130,6 +130,13 @@ async def run_tui(
     if full:
         result |= _like(library)  # after the RSS reading: the model is counted apart
     return result
+
+
+def frame_rate() -> int:
+    """How many frames a second the app's screens may paint."""
+    from textual import screen
+
+    return round(1 / screen.UPDATE_PERIOD)
 
 
 def _since(spawned: float, at: float) -> float:
