@@ -726,3 +726,36 @@ def test_the_app_paints_at_its_frame_rate_unless_the_user_chose_one(chosen: str 
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == str(expected), done.stderr
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_the_index_is_built_with_the_collector_paused_and_left_on_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    """The collector waits while the index worker builds (its full passes
+    over a large library met the first keys) and is back on afterwards,
+    the build frozen out of its passes; a build that fails leaves it on too."""
+    import gc
+
+    app, _ = make_app(tmp_path)
+    during: list[bool] = []
+    build = app.library.build_index
+
+    def observed() -> None:
+        during.append(gc.isenabled())
+        if fails:
+            raise RuntimeError("index exploded")
+        build()
+
+    monkeypatch.setattr(app.library, "build_index", observed)
+    frozen = gc.get_freeze_count()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert during == [False]
+        assert gc.isenabled()
+        assert app.library.index_ready is not fails
+        if fails:
+            assert any("Building the search index failed" in m for m in app.messages("error"))
+        else:
+            assert gc.get_freeze_count() > frozen

@@ -62,7 +62,7 @@ class AtomicJSONStorage(Storage):
         if self._cache is not None and stamp == self._stamp:
             return self._cache
         if self._line_per_record:
-            with _no_gc():
+            with collector_paused():
                 data = self._read_by_line()
             if data is not None:
                 return self._accept(data, stamp)
@@ -73,7 +73,7 @@ class AtomicJSONStorage(Storage):
                 f"cannot read {self.path}: {exc.strerror or exc}; fix its permissions, it was left untouched"
             ) from None
         try:
-            with _no_gc():
+            with collector_paused():
                 data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise StoreError(
@@ -260,9 +260,11 @@ class _NotLineLayout(Exception):
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Building 100k objects triggers many useless full collections: the
-    objects are all alive. Pausing the collector halves the load time."""
+    objects are all alive. Pausing the collector halves the load time.
+    What was built is then frozen out of the collector's passes: use it
+    for what lives as long as the process."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -36,7 +36,7 @@ from readinglist.core.journal import Journal
 from readinglist.core.lock import StoreLock
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
-from readinglist.core.storage import AtomicJSONStorage, _no_gc, _NotLineLayout
+from readinglist.core.storage import AtomicJSONStorage, _NotLineLayout, collector_paused
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
 
 if TYPE_CHECKING:
@@ -270,7 +270,7 @@ class Store(AnnotationsMixin, CurationMixin):
             )
         if stamp != self._papers_stamp:
             trusted = self._checked.holds(stamp)
-            with _no_gc():
+            with collector_paused():
                 papers = None
                 if self._corpus_storage._cache is None:
                     papers = self._saved_papers(stamp) if trusted else None
@@ -294,7 +294,7 @@ class Store(AnnotationsMixin, CurationMixin):
         stamp = self._corpus_storage.stamp()
         if stamp is None:
             return None
-        with _no_gc():
+        with collector_paused():
             papers = self._stream_papers(self._checked.holds(stamp))
         if papers is None or self._corpus_storage.stamp() != stamp:
             return None
@@ -604,7 +604,7 @@ class Store(AnnotationsMixin, CurationMixin):
             report = FileReport(path=str(path))
             reports.append(report)
             try:
-                with _no_gc():
+                with collector_paused():
                     result = read_file(Path(path), year=year)
                     report.layout = result.layout
                     tally = _ImportTally(report, result.tags)
