@@ -130,6 +130,18 @@ def test_like_terms_and_the_fit_sort_rank_by_what_is_starred(library: Library) -
     assert similar and mae.id in similar[:1]  # the paper itself is the most like itself
 
 
+def test_like_with_nothing_to_be_like_is_told_before_the_model_is_built(library: Library) -> None:
+    """like:starred or the fit sort with nothing starred, or an unused tag:
+    the reason comes at once, without the model's build (26 s at 100k papers)."""
+    for query, sort in (("like:starred", "relevance"), ("", "fit"), ("like:tag:unused", "relevance")):
+        with pytest.raises(UserError, match="starred|tag"):
+            library.search(query, sort=sort)
+    assert not library.similarity.ready
+    library.toggle_star(library.papers[0].id)
+    assert library.search("like:starred")  # and with a star it ranks, building it
+    assert library.similarity.ready
+
+
 def test_is_new_and_has_pdf(library: Library, tmp_path: Path) -> None:
     first = library.papers[0]
     library.new_since = "2000-01-01T00:00:00+00:00"

@@ -231,6 +231,12 @@ class SimilarityModel:
                 profile = self._profiles[key] = self._make_profile(key, label, members, text)
             return profile
 
+    def check(self, like: str) -> None:
+        """Raise ``ProfileError`` if ``like`` names no paper (nothing starred, an
+        unused tag, an unknown id): cheap, so a caller checks before ``build``."""
+        with self._lock:
+            self._members(like)
+
     def _members(self, like: str) -> tuple[list[tuple[int, str]], str]:
         """The positions a profile is made of, each with the extra text it brings (its note)."""
         annotations = self._annotations
