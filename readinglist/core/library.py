@@ -70,7 +70,7 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         # (_changes, newest_first(), every paper's date) of _papers: the index reuses both
         self._newest: tuple[int, list[int], list[str]] | None = None
         self._changes = 0  # bumped whenever _papers change
-        self._positions: dict[str, int] | None = None
+        self._positions: tuple[list[Paper], dict[str, int]] | None = None  # (_papers, by id)
         self._annotations: dict[str, Annotation] = dict(store.annotations())
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
@@ -116,9 +116,11 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return len(self._papers)
 
     def position(self, pid: str) -> int | None:
-        if self._positions is None or len(self._positions) != len(self._papers):
-            self._positions = {p.id: i for i, p in enumerate(self._papers)}
-        return self._positions.get(pid)
+        # Held with the list it was worked out from (see Store._positions).
+        papers, held = self._papers, self._positions
+        if held is None or held[0] is not papers or len(held[1]) != len(papers):
+            held = self._positions = (papers, {p.id: i for i, p in enumerate(papers)})
+        return held[1].get(pid)
 
     def paper(self, pid: str) -> Paper | None:
         if self._loaded is None:
@@ -198,9 +200,14 @@ class Library(RecommendMixin, UndoMixin, ExportMixin):
         return index is not None and index.text_indexed
 
     def build_index(self) -> None:
-        """Build the index and its word postings, or read them from the cache file;
-        then save the papers for the next launch if they are not (for a worker thread)."""
+        """Build the index and its word postings, or read them from the cache file,
+        and the id look-ups; then save the papers for the next launch if they
+        are not (for a worker thread)."""
         self.index.index_text()
+        # The id look-ups the first star, tag or note of a session needs
+        # (70 ms at 100k papers, 240 ms beside the other workers), done here.
+        self.position("")
+        self.store.prepare_lookups()
         self.save_paper_cache()
 
     def read_abstracts(self) -> None:

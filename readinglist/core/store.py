@@ -125,7 +125,7 @@ class Store(AnnotationsMixin, CurationMixin):
         self._papers_table = self._corpus_db.table("papers")
         self._ann_table = self._ann_db.table("annotations")
         self._papers: list[Paper] = []
-        self._id_positions: dict[str, int] | None = {}  # of _papers; None: not worked out yet
+        self._id_positions: tuple[list[Paper], dict[str, int]] | None = None  # (_papers, by id); None: not worked out yet
         self._papers_stamp: object = object()
         self._cached_stamp: object = None  # the corpus version last read from cache/papers.bin
         self._saved_newest: tuple[object, array[int]] | None = None  # that file's date order, until taken
@@ -256,10 +256,22 @@ class Store(AnnotationsMixin, CurationMixin):
     @property
     def _positions(self) -> dict[str, int]:
         """Each paper's position in ``_papers``, by id."""
-        positions = self._id_positions
-        if positions is None:
-            positions = self._id_positions = {p.id: i for i, p in enumerate(self._papers)}
-        return positions
+        return self._id_lookup()
+
+    def _id_lookup(self) -> dict[str, int]:
+        # Held with the list it was worked out from: one a worker built
+        # (``prepare_lookups``) while the papers were read again is never
+        # taken for the new list's.
+        papers, held = self._papers, self._id_positions
+        if held is None or held[0] is not papers:
+            held = self._id_positions = (papers, {p.id: i for i, p in enumerate(papers)})
+        return held[1]
+
+    def prepare_lookups(self) -> None:
+        """Work out the id look-up now (for a worker): the first change of a
+        session then need not (40 ms at 100k papers, more beside a worker)."""
+        if not self.lazy:
+            self._id_lookup()
 
     def _current_papers(self) -> list[Paper]:
         stamp = self._corpus_storage.stamp()
