@@ -68,6 +68,10 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     assert "stale figures" not in text and "intro" in text and "after" in text
     assert "### 200 papers" in text and "--sizes 200" in text
+    # How fast the machine ran at the start and the end, so a reader can tell a slow phase from slow code.
+    machine = results["machine"]
+    assert _is_number(machine["reference_loop_s"]) and _is_number(machine["reference_loop_end_s"])
+    assert f"reference loop {machine['reference_loop_s']} s at the start, {machine['reference_loop_end_s']} s at the end" in text
 
 
 def test_synthetic_listing_imports_through_the_real_parser(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -98,6 +99,7 @@ def machine() -> dict[str, Any]:
         cores = os.cpu_count() or 0
     return {
         "load_1min": round(os.getloadavg()[0], 2),
+        "reference_loop_s": reference_loop_s(),
         "cores": cores,
         "cpu": cpu,
         "ram_gb": round(ram_gb, 1),
@@ -105,6 +107,21 @@ def machine() -> dict[str, Any]:
         "textual": metadata.version("textual"),
         "platform": platform.platform(),
     }
+
+
+REFERENCE_LOOP = 30_000_000  # sum(range(...)): ~0.4 s on this project's 2-core machine at its calm
+
+
+def reference_loop_s() -> float:
+    """Seconds of a fixed pure-Python loop, the best of three: how fast the
+    machine ran the interpreter at that moment. A shared machine's speed
+    drifts by half over a day; this says which phase a run's figures met."""
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(range(REFERENCE_LOOP))
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
 
 
 def _number(value: Any) -> str:
@@ -231,6 +248,11 @@ def machine_line(info: dict[str, Any]) -> str:
     )
     if info.get("load_1min") is not None:
         line += f"; load average {info['load_1min']} when the run started"
+    if info.get("reference_loop_s") is not None:
+        line += f"; reference loop {info['reference_loop_s']} s at the start"
+        if info.get("reference_loop_end_s") is not None:
+            line += f", {info['reference_loop_end_s']} s at the end"
+        line += " (`sum(range(30_000_000))`, best of 3; lower is faster)"
     return line
 
 

@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+    results["machine"]["reference_loop_end_s"] = report.reference_loop_s()
     results["targets"] = report.targets(results)
     results = _finite(results)
     print(f"Machine: {report.machine_line(results['machine'])}\n")
