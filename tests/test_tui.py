@@ -759,3 +759,59 @@ async def test_the_index_is_built_with_the_collector_paused_and_left_on_after(
             assert any("Building the search index failed" in m for m in app.messages("error"))
         else:
             assert gc.get_freeze_count() > frozen
+
+
+def _screen_rows(app) -> list[str]:
+    """The screen as the compositor last drew it (lines not redrawn keep their old text)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_star_redraws_its_row_and_line_and_the_reader_stays_where_they_read(tmp_path: Path) -> None:
+    """s redraws the starred paper's row and the pane's star line, not the
+    whole list and pane (15 ms of the frame); the pane stays scrolled where
+    the reader left it; a star from another process shows in its own row,
+    and a star on more papers than are redrawn one by one shows on every row."""
+    from functools import lru_cache
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        papers, detail = screen.paper_list, screen.query_one("#detail")
+        drawn: list[int] = []
+        draw = papers._render_row_uncached
+
+        def counted(position: int, *args: object) -> object:
+            drawn.append(position)
+            return draw(position, *args)
+
+        papers._render_row = lru_cache(maxsize=2048)(counted)
+        await pilot.press("j")
+        await settle(pilot)
+        assert detail.max_scroll_y >= 2  # an abstract longer than the pane
+        detail.scroll_to(y=2, animate=False, immediate=True)
+        await pilot.pause()
+        drawn.clear()
+
+        def row_on_screen(row: int) -> str:
+            return _screen_rows(app)[papers.region.y + row - int(papers.scroll_offset.y)]
+
+        current = screen.current
+        assert "★" not in row_on_screen(papers.cursor)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "★" in row_on_screen(papers.cursor)
+        assert set(drawn) == {screen.rows[papers.cursor]}  # that row alone was drawn again
+        assert detail.scroll_offset.y == 2 and "★ starred" in detail.text.plain
+        assert screen.current.id == current.id
+
+        neighbour = screen.rows[papers.cursor + 2]
+        Store.open(tmp_path).set_star(app.library.papers[neighbour].id, True)
+        screen.check_external_changes()
+        await pilot.pause()
+        assert "★" in row_on_screen(papers.cursor + 2)
+
+        many = [app.library.papers[i].id for i in screen.rows[:80]]
+        screen.show_changes(app.library.set_star(many, True))
+        await pilot.pause()
+        assert all("★" in row_on_screen(row) for row in range(int(papers.scroll_offset.y), int(papers.scroll_offset.y) + 10))

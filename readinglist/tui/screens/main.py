@@ -520,8 +520,11 @@ class MainScreen(Navigation, LibraryActions, PaperActions, Screen):
             self._index_started = False  # a new index: its word postings are built again after the list shows
             self.run_filter(self.query_text)
             return
-        if changes:
+        if changes.papers:
             self.paper_list.refresh_rows()
+        elif changes.annotations:
+            self.paper_list.refresh_papers(changes.annotations)
+        if changes:
             self.show_detail()
         if changes.papers:
             # The store read the corpus again: save those papers, or the next

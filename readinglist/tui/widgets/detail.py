@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -117,13 +117,33 @@ class PaperDetail(ScrollView, can_focus=False):
         self.text = Text("No paper selected.", style="dim")  # what the pane shows, unwrapped
         self._lines: list[Strip] | None = None  # ``text`` wrapped to ``_width``
         self._width = 0
+        self._width_drawn = 0  # the width the lines last drawn were wrapped to
+        self._shown_id: str | None = None  # the paper shown
 
     def show(self, paper: Paper | None, annotation: Annotation | None, *, local_pdf: bool = False) -> None:
+        """Show ``paper``: from its top, or, shown again (a star, a tag, a
+        note), where the reader was, redrawing only the lines that changed."""
         if paper is None:
             self.text = Text("No paper matches the filter.", style="dim")
         else:
             self.text = describe(paper, annotation or Annotation(), local_pdf=local_pdf)
+        shown_id = paper.id if paper is not None else None
+        before, again = self._lines, shown_id is not None and shown_id == self._shown_id
+        self._shown_id = shown_id
         self._lines = None
+        if again and before is not None and self.is_mounted and self.size.width:
+            lines = self._wrapped()
+            if len(lines) == len(before) and self._width_drawn == self._width:
+                # A star redraws its one line: the whole pane was 5-12 ms of the frame.
+                top = int(self.scroll_offset.y)
+                for y in range(self.size.height):
+                    row = top + y
+                    if row < len(lines) and lines[row] != before[row]:
+                        self.refresh(Region(0, y, self.size.width, 1))
+                return
+            self._measure()
+            self.refresh()
+            return
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._measure()
         self.refresh()
@@ -147,6 +167,7 @@ class PaperDetail(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         lines = self._wrapped()
+        self._width_drawn = self._width
         row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
         style = self.rich_style

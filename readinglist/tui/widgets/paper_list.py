@@ -3,7 +3,7 @@ cost no more to show than 40."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ GLYPHS = 4  # star and status, each with a space
 # title would get fewer cells than TITLE_MIN: the title gets the width first.
 DROP_ORDER = ("category", "code", "author", "year")
 TITLE_MIN = ((120, 60), (0, 45))  # (list width at least, title cells at least)
+REDRAWN_ALONE = 64  # papers changed at once whose rows are redrawn one by one; more: the whole list
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,9 @@ class PaperList(ScrollView, can_focus=True):
         # a keystroke's frame. Cleared when papers, annotations, the
         # selection or the styles change.
         self._render_row = lru_cache(maxsize=2048)(self._render_row_uncached)
+        # How often each paper's annotation changed since the cache was last
+        # cleared: part of a row's cache key, so one star redraws one row.
+        self._versions: dict[int, int] = {}
         self._drawn: tuple[object, ...] = ()  # what the cached rows were drawn with
         self._styles: tuple[Style, Style, Style] | None = None  # plain, cursor, selected: one look-up a frame
 
@@ -175,8 +179,26 @@ class PaperList(ScrollView, can_focus=True):
 
     def refresh_rows(self) -> None:
         """Redraw after papers or annotations changed."""
-        self._render_row.cache_clear()
+        self._clear_rows()
         self.refresh()
+
+    def refresh_papers(self, pids: Collection[str]) -> None:
+        """Redraw the rows of these papers only (their annotations changed):
+        a star redraws one row, not the 40 in view (6 ms of its frame)."""
+        if len(pids) > REDRAWN_ALONE:
+            self.refresh_rows()
+            return
+        positions = {self.library.position(pid) for pid in pids} - {None}
+        for position in positions:
+            self._versions[position] = self._versions.get(position, 0) + 1
+        top = int(self.scroll_offset.y)
+        for y in range(max(0, min(self.size.height, len(self.rows) - top))):
+            if self.rows[top + y] in positions:
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def _clear_rows(self) -> None:
+        self._render_row.cache_clear()
+        self._versions.clear()
 
     @property
     def current(self) -> Paper | None:
@@ -187,7 +209,7 @@ class PaperList(ScrollView, can_focus=True):
     # --- selection -----------------------------------------------------------
 
     def _selection_changed(self) -> None:
-        self._render_row.cache_clear()
+        self._clear_rows()
         self.refresh()
         self.post_message(self.SelectionChanged(len(self.selected)))
 
@@ -275,7 +297,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
-        self._render_row.cache_clear()
+        self._clear_rows()
 
     # --- drawing -----------------------------------------------------------
 
@@ -290,7 +312,7 @@ class PaperList(ScrollView, can_focus=True):
         )
         drawn = (papers, len(papers), styles, self.library.new_since)
         if drawn != self._drawn:
-            self._render_row.cache_clear()
+            self._clear_rows()
             self._drawn = drawn
         self._styles = styles
         try:
@@ -303,9 +325,11 @@ class PaperList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if row >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        return self._render_row(self.rows[row], width, row == self.cursor)
+        position = self.rows[row]
+        return self._render_row(position, width, row == self.cursor, self._versions.get(position, 0))
 
-    def _render_row_uncached(self, position: int, width: int, is_cursor: bool) -> Strip:
+    def _render_row_uncached(self, position: int, width: int, is_cursor: bool, version: int = 0) -> Strip:
+        """The row of the paper at ``position`` (``version``: its cache key only)."""
         paper = self.library.papers[position]
         annotation = self.library.annotation(paper.id)
         cols = columns(width)
