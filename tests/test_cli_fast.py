@@ -241,3 +241,21 @@ def test_an_empty_library_knows_no_ids(tmp_path: Path) -> None:
     assert run(home, "init", "--empty").returncode == 0
     line = one_line_error(run(home, "star", "abc"))
     assert line == f"readinglist: error: no paper has id 'abc'; {LAYOUT_ERROR}"
+
+
+def test_list_and_the_one_paper_verbs_do_not_load_the_network_clients(home: Path) -> None:
+    """`list --query` imported the arXiv client (22 ms of every call) to pick
+    the papers `--unresolved` asks for; neither it nor star nor show needs it."""
+    import subprocess
+    import sys
+
+    pid = ids(home)[0]
+    code = (
+        "import sys; from readinglist.cli import main\n"
+        f"for argv in (['list', '--query', 'zzzz'], ['star', {pid!r}], ['show', {pid!r}]):\n"
+        f"    assert main(['--home', {str(home)!r}, *argv]) == 0, argv\n"
+        "print(sorted(m for m in sys.modules if m.startswith('readinglist.core.enrich.') or m == 'httpx'), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
