@@ -245,7 +245,8 @@ def test_an_empty_library_knows_no_ids(tmp_path: Path) -> None:
 
 def test_list_and_the_one_paper_verbs_do_not_load_the_network_clients(home: Path) -> None:
     """`list --query` imported the arXiv client (22 ms of every call) to pick
-    the papers `--unresolved` asks for; neither it nor star nor show needs it."""
+    the papers `--unresolved` asks for, and every command imported subprocess
+    (10 ms) with the PDF folder's name; neither list nor star nor show needs them."""
     import subprocess
     import sys
 
@@ -254,7 +255,7 @@ def test_list_and_the_one_paper_verbs_do_not_load_the_network_clients(home: Path
         "import sys; from readinglist.cli import main\n"
         f"for argv in (['list', '--query', 'zzzz'], ['star', {pid!r}], ['show', {pid!r}]):\n"
         f"    assert main(['--home', {str(home)!r}, *argv]) == 0, argv\n"
-        "print(sorted(m for m in sys.modules if m.startswith('readinglist.core.enrich.') or m == 'httpx'), file=sys.stderr)"
+        "print(sorted(m for m in sys.modules if m.startswith('readinglist.core.enrich.') or m in ('httpx', 'subprocess')), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -9,7 +9,6 @@ or interrupted download never leaves a partial PDF behind.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -118,6 +117,8 @@ def open_with_viewer(path: Path, runner: Callable[[list[str]], object] | None = 
         if runner is not None:
             runner(command)
         else:
+            import subprocess  # here: every command asks this module for PDF_DIR, and subprocess is 10 ms to import
+
             subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         raise UserError(f"saved {path}, but no viewer could be started ({command[0]}: {exc.strerror or exc})") from None
