@@ -803,6 +803,7 @@ async def test_a_star_redraws_its_row_and_line_and_the_reader_stays_where_they_r
         assert "★" in row_on_screen(papers.cursor)
         assert set(drawn) == {screen.rows[papers.cursor]}  # that row alone was drawn again
         assert detail.scroll_offset.y == 2 and "★ starred" in detail.text.plain
+        assert any("★ starred" in row for row in _screen_rows(app))  # the pane's line was drawn again
         assert screen.current.id == current.id
 
         neighbour = screen.rows[papers.cursor + 2]

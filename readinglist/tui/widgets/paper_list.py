@@ -150,8 +150,8 @@ class PaperList(ScrollView, can_focus=True):
         self.selected: dict[str, None] = {}  # paper ids, in the order they were selected
         # Drawn rows by (paper position, width, cursor): a new filter mostly
         # shows papers the previous one showed, and drawing a row is most of
-        # a keystroke's frame. Cleared when papers, annotations, the
-        # selection or the styles change.
+        # a keystroke's frame. Cleared when papers, the selection or the
+        # styles change; an annotation change bumps its paper's version.
         self._render_row = lru_cache(maxsize=2048)(self._render_row_uncached)
         # How often each paper's annotation changed since the cache was last
         # cleared: part of a row's cache key, so one star redraws one row.
