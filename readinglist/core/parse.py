@@ -312,51 +312,55 @@ def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, 
     for number, _ in numbered[: starts[0] if starts else len(numbered)]:
         result.problems.append(Problem(result.listing, number, "line before the first entry: ignored"))
     starts.append(len(numbered))
+    listing, papers, problems = result.listing, result.papers, result.problems
     for i, j in zip(starts, starts[1:]):
         meta_number, meta_line = numbered[i]
         match = match_meta(meta_line)
         assert match is not None
-        body = numbered[i + 1 : j]
-        if not body:
-            result.problems.append(Problem(result.listing, meta_number, "entry with no title line: skipped"))
+        if j == i + 1:
+            problems.append(Problem(listing, meta_number, "entry with no title line: skipped"))
             continue
-        head_number, head = body[0]
-        abstract = " ".join(line for _, line in body[1:])
+        head_number, head = numbered[i + 1]
+        abstract = " ".join([line for _, line in numbered[i + 2 : j]])
         if not abstract:
-            result.problems.append(Problem(result.listing, head_number, "entry without an abstract: kept with no abstract"))
+            problems.append(Problem(listing, head_number, "entry without an abstract: kept with no abstract"))
         title, authors, truncated, affiliations = split_title_authors(head)
         if not authors:
-            result.problems.append(
-                Problem(result.listing, head_number, "could not tell the title from the authors: kept the whole line as the title")
+            problems.append(
+                Problem(listing, head_number, "could not tell the title from the authors: kept the whole line as the title")
             )
         code = match["code"]
         category = CATEGORY_CODES.get(code)
         if category is None:
             category = code
-            result.problems.append(Problem(result.listing, meta_number, f"unknown category code {code!r}: kept as is"))
+            problems.append(Problem(listing, meta_number, f"unknown category code {code!r}: kept as is"))
         date_key = match.group("mon", "day", "year")
         dated = dates.get(date_key)
         if dated is None:
             dated = dates[date_key] = _entry_date(match, year, today)
         date, inferred = dated
         if date is None:
-            result.problems.append(Problem(result.listing, meta_number, f"invalid date in {meta_line!r}: left empty"))
-        has_code = bool(match["code_flag"])
-        paper = _paper(
-            title,
-            abstract,
-            result.listing,
-            head_number,
-            authors=authors,
-            authors_truncated=truncated,
-            affiliations=affiliations,
-            category=category,
-            date=date,
-            date_inferred=inferred,
-            has_code=has_code,
+            problems.append(Problem(listing, meta_number, f"invalid date in {meta_line!r}: left empty"))
+        # The fields in one call, not through _paper(**fields): 100k papers a
+        # listing, and its keyword dict was a tenth of the parse.
+        title = " ".join(title.split())
+        links = links_by_kind(abstract)
+        papers.append(
+            Paper(
+                id=paper_id(title),
+                title=title,
+                authors=authors,
+                authors_truncated=truncated,
+                affiliations=affiliations,
+                category=category,
+                date=date,
+                date_inferred=inferred,
+                abstract=abstract,
+                has_code=bool(match["code_flag"]) or bool(links.get("code")),
+                links=links,
+                sources=[Source(listing, head_number)],
+            )
         )
-        paper.has_code = has_code or bool(paper.links.get("code"))
-        result.papers.append(paper)
 
 
 def _entry_date(match: re.Match[str], year: int | None, today: dt.date) -> tuple[str | None, bool]:
@@ -381,7 +385,9 @@ def _entry_date(match: re.Match[str], year: int | None, today: dt.date) -> tuple
 _PARTICLES = {"van", "von", "de", "der", "den", "di", "da", "du", "la", "le", "del", "dos", "das", "ter", "bin", "al", "el"}
 _ET_AL = re.compile(r"\s*,?\s*et al\.?$")
 # \S is str.isspace()'s complement; [A-Z] are the only ASCII upper-case letters.
-_SPLIT_CANDIDATE = re.compile(r"(?<=\S)[A-Z\x80-\U0010ffff]")
+# The letter comes first in the pattern, so the scan skips to the next one in
+# C (a third faster than a look-behind tried at every position).
+_SPLIT_CANDIDATE = re.compile(r"[A-Z\x80-\U0010ffff](?<=\S[A-Z\x80-\U0010ffff])")
 
 
 def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]]:
