@@ -184,6 +184,50 @@ def rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+class PeakWithHelpers:
+    """The peak memory of this process and the helpers it starts, at once.
+
+    A large import starts a helper that parses half the listing
+    (core/parse_parts.py) while this process parses the other. Both count:
+    a thread notes this process's peak so far when the helper has been
+    waited for (it reads the children's peak then), and the peak of both
+    at once is at most that plus the helper's peak, or this process's
+    overall peak after it. An upper bound (sampled up to ``EVERY_S`` late),
+    never less than the truth.
+    """
+
+    EVERY_S = 0.01
+
+    def __init__(self) -> None:
+        import threading
+
+        self._at_helper: int | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="bench-peak", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import resource
+
+        while not self._done.wait(self.EVERY_S):
+            if self._at_helper is None and resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss:
+                self._at_helper = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def stop(self) -> tuple[float, float]:
+        """(the peak of both at once, the helpers' peak), in MB."""
+        import resource
+        import sys
+
+        self._done.set()
+        self._thread.join()
+        helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        at_helper = own if self._at_helper is None else self._at_helper
+        both = max(own, at_helper + helper) if helper else own
+        scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux kilobytes
+        return both / scale, helper / scale
+
+
 def send_step(probe: Probe, field: Any, step: Any) -> float:
     """Type a step's last key, or set the filter's whole text at once (a
     ``script.Step``); returns when it was sent."""

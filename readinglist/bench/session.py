@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from readinglist.bench.probe import PauseLog, Probe, ProbeTimeout, percentile, rss_mb, send_step, settle
+from readinglist.bench.probe import PauseLog, PeakWithHelpers, Probe, ProbeTimeout, percentile, rss_mb, send_step, settle
 from readinglist.bench.script import KEY_GAP_S, QUERIES, Step, keystrokes
 
 SCREEN = (140, 40)
@@ -29,19 +29,23 @@ def run_import(listings: list[Path], home: Path) -> dict[str, Any]:
     from readinglist.core.store import Store
 
     shutil.rmtree(home, ignore_errors=True)
+    peaks = PeakWithHelpers()
     start = time.perf_counter()
     store = Store.open(home, seed=False)
     reports = store.import_files(listings)
     elapsed = time.perf_counter() - start
+    papers = len(store.papers())  # as before: the peak includes reading them back
+    rss, helper_rss = peaks.stop()
     failed = [report for report in reports if report.error]
     if failed:
         raise RuntimeError(f"import failed: {failed[0].path}: {failed[0].error}")
     return {
         "import_s": elapsed,
         "store_mb": store_mb(home),
-        "papers": len(store.papers()),
+        "papers": papers,
         "import_problems": sum(len(report.problems) for report in reports),
-        "import_rss_mb": rss_mb(),
+        "import_rss_mb": rss,  # this process and the parse helper together
+        "import_helper_rss_mb": helper_rss,
     }
 
 

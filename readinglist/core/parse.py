@@ -94,31 +94,84 @@ class ParseResult:
 
 
 def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = None) -> ParseResult:
-    """Parse one listing file; ``ParseError`` if it is not a readable listing."""
+    """Parse one listing file; ``ParseError`` if it is not a readable listing.
+
+    A large metadata listing is parsed in two halves at once (see
+    core/parse_parts.py), with the same result.
+    """
     path = Path(path)
     name = path.name or str(path)
+    today = today or dt.date.today()
     if path.is_dir():
         raise ParseError(str(path), "is a directory, not a listing file")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ParseError(str(path), f"is {size // (1024 * 1024)} MB; listings over {MAX_FILE_BYTES // (1024 * 1024)} MB are refused")
-        # Read at most one byte past the cap: /dev/zero or a growing file
-        # must not exhaust memory before the size check.
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ParseError(str(path), f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; listings that big are refused")
     except FileNotFoundError:
         raise ParseError(str(path), "no such file") from None
     except OSError as exc:
         raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    from readinglist.core.parse_parts import start_helper
+
+    helper = start_helper(path, size, name, year, today)
+    if helper is not None:
+        try:
+            return _parse_in_halves(path, name, helper, year=year, today=today)
+        except _WholeFile:
+            pass  # not a metadata listing, or a half is not a clean one: parsed whole, for the exact message
+        finally:
+            helper.stop()
     try:
-        lines = decoded_lines(raw, str(path))
-        del raw  # the lines hold the text now: the file's bytes need not stay for the parse
+        lines = decoded_lines(_read(path, MAX_FILE_BYTES + 1), str(path))
         return parse_lines(lines, name, year=year, today=today)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
+
+
+class _WholeFile(Exception):
+    """Parse the whole file in this process after all."""
+
+
+def _parse_in_halves(path: Path, name: str, helper, *, year: int | None, today: dt.date) -> ParseResult:  # type: ignore[no-untyped-def]
+    """The first half parsed here while the helper parses the second."""
+    import time
+
+    started = time.monotonic()
+    try:
+        lines = decoded_lines(_read(path, helper.offset), str(path))
+    except ParseError:
+        raise _WholeFile from None
+    lines.pop()  # the empty text after the half's last line feed: the second half starts there
+    if any(len(line) > MAX_LINE_CHARS for line in lines) or detect_layout(lines) != METADATA:
+        raise _WholeFile
+    result = ParseResult(listing=name, layout=METADATA)
+    _parse_metadata(lines, result, year=year, today=today)
+    first = len(lines) + 1
+    del lines
+    try:
+        papers, problems = helper.result(first, time.monotonic() - started)
+    except ParseError:
+        raise _WholeFile from None
+    result.papers += papers
+    result.problems += problems
+    return result
+
+
+def _read(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes of the file; ``ParseError`` past ``MAX_FILE_BYTES``."""
+    try:
+        # Read at most one byte past the cap: /dev/zero or a growing file
+        # must not exhaust memory before the size check.
+        with path.open("rb") as handle:
+            raw = handle.read(min(size, MAX_FILE_BYTES + 1))
+    except FileNotFoundError:
+        raise ParseError(str(path), "no such file") from None
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParseError(str(path), f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; listings that big are refused")
+    return raw
 
 
 def decode(raw: bytes, listing: str) -> str:
@@ -302,8 +355,8 @@ def _paper(title: str, abstract: str, listing: str, line: int, **fields) -> Pape
     )
 
 
-def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date) -> None:
-    numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
+def _parse_metadata(lines: list[str], result: ParseResult, *, year: int | None, today: dt.date, first: int = 1) -> None:
+    numbered = [(number, line) for number, line in enumerate(lines, first) if line]
     dates: dict[tuple[str, ...], tuple[str | None, bool]] = {}  # a listing has a few hundred distinct days
     # Where the entries start: each line is matched once (a metadata line
     # is at most 20 characters: "CVSep 30, 2024Code"; longer ones are not tried).

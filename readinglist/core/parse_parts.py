@@ -1,0 +1,266 @@
+"""A large metadata listing parsed in two halves at once, on two cores.
+
+Parsing is nearly all of an import: 100k papers are 150 MB of listing and
+5-6 s of splitting titles from authors, finding links and hashing ids, all
+in Python, so one core does it while the other waits. Here the file is cut
+at the start of an entry near its middle: this process parses the first
+half while a helper (``python -m readinglist.core.parse_parts``, the same
+interpreter) parses the second and sends its papers back, marshalled.
+
+The result is the one a single parse gives, paper for paper, problem for
+problem, line numbers included: the cut is a line the parser itself takes
+for the start of an entry (a metadata line, ASCII, nothing around it), so
+both halves see exactly the entries the whole file has. Whatever goes
+wrong with the helper (it cannot start, fails, is killed, answers in an
+unknown shape or too late), its half is parsed here instead; a half that
+is not a clean listing (a line too long, a byte that is not UTF-8) has the
+whole file parsed again here, so the error names the line or offset in the
+whole file, as before.
+
+Only metadata listings of ``SPLIT_MIN_BYTES`` or more are split: a smaller
+file parses in less time than a helper takes to start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import marshal
+import os
+import sys
+from collections.abc import Iterator
+from itertools import repeat
+from pathlib import Path
+from typing import BinaryIO
+
+from readinglist.core.model import Paper, Source
+from readinglist.core.parse import (
+    _META_LINE,
+    _META_LINE_MAX,
+    MAX_FILE_BYTES,
+    MAX_LINE_CHARS,
+    ParseError,
+    ParseResult,
+    Problem,
+    _parse_metadata,
+    decoded_lines,
+)
+
+SPLIT_MIN_BYTES = 8 * 1024 * 1024  # ~5k papers: parsed in ~0.3 s, a helper's start is ~0.1 s
+# Where the cut falls: the helper also starts an interpreter and packs its
+# papers, so it takes a little less than half.
+_CUT = 0.54
+_SCAN_BYTES = 1024 * 1024  # how far past that point an entry's start is looked for
+_FRAME_PAPERS = 2000  # papers a frame of the answer (~3 MB)
+# The helper has as much to do as this process and started first: one still
+# busy this long after this process's half is done is stuck (its half is
+# parsed here), however slow the machine.
+PATIENCE_S = 30.0
+_ANSWER = b"readinglist-parse-part-1\n"  # the helper's answer starts with this: an unknown shape is not used
+# The paper's fields a metadata listing sets, in the order the helper sends them (then its line).
+_FIELDS = (
+    "id", "title", "authors", "authors_truncated", "affiliations", "category",
+    "date", "date_inferred", "abstract", "has_code", "links",
+)  # fmt: skip
+
+
+class Helper:
+    """The helper parsing the file from ``offset`` on (a running process).
+
+    It writes its answer to an unnamed temporary file, not a pipe: it never
+    waits on this process, which is busy parsing its own half. The file has
+    no name, so nothing is left behind whatever happens.
+    """
+
+    def __init__(self, path: Path, offset: int, listing: str, year: int | None, today: dt.date) -> None:
+        import subprocess
+        import tempfile
+
+        self.path, self.offset, self.listing, self.year, self.today = path, offset, listing, year, today
+        command = _command(path, offset, year, today)
+        self.process: subprocess.Popen[bytes] | None = None
+        self._answer: BinaryIO | None = None
+        try:
+            self._answer = tempfile.TemporaryFile()
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self._answer, stderr=subprocess.DEVNULL)
+        except (OSError, ValueError):
+            self.stop()  # no helper: the half is parsed here
+
+    def result(self, first: int, spent: float) -> tuple[list[Paper], list[Problem]]:
+        """The second half's papers and problems, numbered from line ``first``.
+
+        From the helper when it answers in time (this process took ``spent``
+        seconds over its half), else parsed here. ``ParseError`` when that
+        half is not a clean listing.
+        """
+        if self._answered(PATIENCE_S + 4 * spent):
+            try:
+                return self._unpacked(first - 1)
+            except (TypeError, ValueError, IndexError, EOFError, OSError):
+                pass  # not the shape it should be: parsed here instead
+        self.stop()
+        return parse_part(_read_from(self.path, self.offset), self.listing, year=self.year, today=self.today, first=first)
+
+    def _answered(self, timeout: float) -> bool:
+        import subprocess
+
+        if self.process is None or self._answer is None:
+            return False
+        try:
+            return self.process.wait(timeout) == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    def _unpacked(self, shift: int) -> tuple[list[Paper], list[Problem]]:
+        """The helper's papers and problems, their lines moved on by ``shift``
+        (read a frame at a time)."""
+        assert self._answer is not None
+        answer, listing = self._answer, self.listing
+        answer.seek(0)
+        if answer.read(len(_ANSWER)) != _ANSWER:
+            raise ValueError("not an answer")
+        papers: list[Paper] = []
+        problems: list[Problem] = []
+        while size := int.from_bytes(answer.read(4), "little"):
+            frame = answer.read(size)
+            if len(frame) != size:
+                raise EOFError("the answer ends early")
+            kind, items = marshal.loads(frame)
+            if kind == "papers":
+                papers += [Paper(*fields[:-1], sources=[Source(listing, fields[-1] + shift)]) for fields in items]
+            elif kind == "problems":
+                problems += [Problem(listing, line + shift, message) for line, message in items]
+            else:
+                raise ValueError(kind)
+        if not all(type(paper.id) is str and type(paper.title) is str for paper in papers):
+            raise TypeError("not a paper")
+        return papers, problems
+
+    def stop(self) -> None:
+        """End the helper and drop its answer (used, unwanted, or the parse failed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self._answer is not None:
+            self._answer.close()
+            self._answer = None
+
+
+def _command(path: Path, offset: int, year: int | None, today: dt.date) -> list[str]:
+    """This module run by the same interpreter (so the same readinglist)."""
+    return [sys.executable, "-m", __name__, os.fspath(path), str(offset), str(year or ""), today.isoformat()]
+
+
+def start_helper(path: Path, size: int, listing: str, year: int | None, today: dt.date) -> Helper | None:
+    """A helper parsing the second half of ``path``, or None when the file
+    is small or has no entry start near its middle."""
+    if size < SPLIT_MIN_BYTES:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            offset = _entry_start(handle, int(size * _CUT))
+    except OSError:
+        return None
+    return Helper(path, offset, listing, year, today) if offset is not None else None
+
+
+def _entry_start(handle, middle: int) -> int | None:  # type: ignore[no-untyped-def]
+    """Where the first entry that starts after ``middle`` starts: the offset
+    of a line that is a metadata line as it is (ASCII, no spaces or control
+    characters around it: cleaning leaves it as it is), after a line feed."""
+    handle.seek(middle)
+    handle.readline(_SCAN_BYTES)  # the rest of the line the middle falls in
+    position = handle.tell()
+    while position - middle < _SCAN_BYTES:
+        line = handle.readline(_SCAN_BYTES)
+        if not line:
+            return None
+        text = line[:-1] if line.endswith(b"\n") else line
+        text = text[:-1] if text.endswith(b"\r") else text
+        if (
+            line.endswith(b"\n")
+            and len(text) <= _META_LINE_MAX
+            and text.isascii()
+            and text.decode("ascii").isprintable()
+            and _META_LINE.match(text.decode("ascii"))
+            and _after_line_feed(handle, position)
+        ):
+            return position
+        position += len(line)
+    return None
+
+
+def _after_line_feed(handle, position: int) -> bool:  # type: ignore[no-untyped-def]
+    """True when the byte before ``position`` ends a line (so no cut splits one)."""
+    here = handle.tell()
+    handle.seek(position - 1)
+    before = handle.read(1)
+    handle.seek(here)
+    return before == b"\n"
+
+
+def parse_part(raw: bytes, listing: str, *, year: int | None, today: dt.date, first: int = 1) -> tuple[list[Paper], list[Problem]]:
+    """The papers and problems of a metadata listing's part that starts with
+    an entry, its lines numbered from ``first``; ``ParseError`` when a line is
+    too long or a byte is not UTF-8 (numbered in the part: the caller parses
+    the whole file for the message)."""
+    lines = decoded_lines(raw, listing)
+    del raw
+    if any(len(line) > MAX_LINE_CHARS for line in lines):
+        raise ParseError(listing, "a line is too long")
+    if not lines or not _META_LINE.match(lines[0]):
+        raise ParseError(listing, "the part does not start with an entry (the file changed?)")
+    result = ParseResult(listing=listing, layout="metadata")
+    _parse_metadata(lines, result, year=year, today=today, first=first)
+    return result.papers, result.problems
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    """The file from ``offset`` on; ``ParseError`` past ``MAX_FILE_BYTES`` (a file that grew)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            raw = handle.read(MAX_FILE_BYTES - offset + 1)
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    if offset + len(raw) > MAX_FILE_BYTES:
+        raise ParseError(str(path), "grew past the size limit")
+    return raw
+
+
+def _frames(papers: list[Paper], problems: list[Problem]) -> Iterator[bytes]:
+    """The answer's frames: papers ``_FRAME_PAPERS`` at a time, then the problems."""
+    for start in range(0, len(papers), _FRAME_PAPERS):
+        chunk = papers[start : start + _FRAME_PAPERS]
+        yield marshal.dumps(("papers", [(*map(getattr, repeat(paper), _FIELDS), paper.sources[0].line) for paper in chunk]))
+    yield marshal.dumps(("problems", [(problem.line, problem.message) for problem in problems]))
+
+
+def main(argv: list[str]) -> int:
+    """The helper: parse ``path`` from ``offset`` on, write the answer to stdout."""
+    path, offset, year, today = argv
+    import gc
+
+    gc.disable()  # every object built lives until the answer is written: no collection finds garbage
+    try:
+        papers, problems = parse_part(
+            _read_from(Path(path), int(offset)),
+            Path(path).name,
+            year=int(year) if year else None,
+            today=dt.date.fromisoformat(today),
+        )
+    except ParseError:
+        return 3
+    out = sys.stdout.buffer
+    out.write(_ANSWER)
+    for frame in _frames(papers, problems):
+        out.write(len(frame).to_bytes(4, "little"))
+        out.write(frame)
+    out.write(bytes(4))  # the end: a frame of no bytes
+    out.flush()
+    # Nothing else to do: no interpreter teardown (freeing every paper,
+    # ~0.1 s at 50k), which this process's parent would wait for.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
