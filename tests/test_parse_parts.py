@@ -1,4 +1,5 @@
-"""A large listing parsed in two halves at once reads exactly as one parse.
+"""A large listing or arXiv metadata file parsed in two parts at once reads
+exactly as one parse.
 
 The helper here is a real process (``python -m readinglist.core.parse_parts``);
 the files are small, with the size at which a listing is split set to 0.
@@ -7,14 +8,17 @@ the files are small, with the size at which a listing is split set to 0.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from readinglist.bench.corpus import listing_entry
+from readinglist.bench.corpus import listing_entry, snapshot_record
 from readinglist.bench.synth import synthetic_papers
 from readinglist.core import parse, parse_parts
+from readinglist.core.importers.detect import read_file
+from readinglist.core.importers.snapshot import MAX_LINE_BYTES
 from readinglist.core.parse import ParseError, parse_file
 
 TODAY = dt.date(2026, 12, 1)
@@ -31,10 +35,28 @@ def _listing(n: int = 400, *, crlf: bool = False) -> str:
     return text.replace("\n", "\r\n") if crlf else text
 
 
+def _snapshot(n: int = 300) -> str:
+    """arXiv metadata lines, with a bad line of each kind in both halves."""
+    lines = [json.dumps(snapshot_record(paper, number)) for number, paper in enumerate(synthetic_papers(n, seed=4))]
+    for at in (n // 5, n * 4 // 5):
+        lines[at] = "{not json"
+        lines[at + 1] = json.dumps({"title": "no id at all", "versions": []})
+        lines[at + 2] = ""
+        lines[at + 3] = json.dumps({"id": "2301.99999", "title": "x" * MAX_LINE_BYTES, "versions": []})  # over the cap
+    return "\n".join(lines) + "\n"
+
+
 def _serial(path: Path, monkeypatch: pytest.MonkeyPatch) -> parse.ParseResult:
     with monkeypatch.context() as patch:
         patch.setattr(parse_parts, "SPLIT_MIN_BYTES", 1 << 40)
         return parse_file(path, today=TODAY)
+
+
+def _read_whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[dict], list, int]:  # type: ignore[type-arg]
+    """A file's papers, problems and count, read as the import reads it."""
+    result = read_file(path)
+    papers = [paper.to_dict() for paper in result.papers]  # a stream: consumed before the problems are complete
+    return papers, result.problems, result.parsed
 
 
 @pytest.fixture
@@ -58,8 +80,8 @@ def _answers_used(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     used: list[int] = []
     unpacked = parse_parts.Helper._unpacked
 
-    def count(self, shift):  # type: ignore[no-untyped-def]
-        papers, problems = unpacked(self, shift)
+    def count(self, listing, shift):  # type: ignore[no-untyped-def]
+        papers, problems = unpacked(self, listing, shift)
         used.append(len(papers))
         return papers, problems
 
@@ -108,21 +130,27 @@ _HANG = "import time; time.sleep(60)"
     [[sys.executable, "-c", _EXIT], [sys.executable, "-c", _GARBAGE], [sys.executable, "-c", _WRONG_SHAPE], [sys.executable, "-c", _HANG], ["/nonexistent/python"]],
     ids=["fails", "garbage", "wrong-shape", "hangs", "cannot-start"],
 )
+@pytest.mark.parametrize("kind", ["listing", "snapshot"])
 def test_a_helper_that_fails_hangs_or_answers_nonsense_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helpers: list[parse_parts.Helper], command: list[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helpers: list[parse_parts.Helper], command: list[str], kind: str
 ) -> None:
     path = tmp_path / "big.txt"
-    path.write_bytes(_listing(200).encode("utf-8"))
+    path.write_bytes((_listing(200) if kind == "listing" else _snapshot(200)).encode("utf-8"))
+    whole = _read_whole(path, monkeypatch) if kind == "snapshot" else None
+    helpers.clear()
     monkeypatch.setattr(parse_parts, "_command", lambda *args: command)
     monkeypatch.setattr(parse_parts, "PATIENCE_S", 1.0)
     used = _answers_used(monkeypatch)
 
-    halves = parse_file(path, today=TODAY)
-    whole = _serial(path, monkeypatch)
+    if kind == "snapshot":
+        assert _read_whole(path, monkeypatch) == whole
+    else:
+        halves = parse_file(path, today=TODAY)
+        serial = _serial(path, monkeypatch)
+        assert [p.to_dict() for p in halves.papers] == [p.to_dict() for p in serial.papers]
+        assert halves.problems == serial.problems
 
     assert used == [] or used == [0]  # nothing of the helper's was used
-    assert [p.to_dict() for p in halves.papers] == [p.to_dict() for p in whole.papers]
-    assert halves.problems == whole.problems
     assert len(helpers) == 1
     process = helpers[0].process
     assert process is None or process.poll() is not None  # a stuck helper was stopped
@@ -149,3 +177,25 @@ def test_a_bad_byte_or_line_in_the_second_half_is_named_in_the_whole_file(
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(ParseError, match=f"line {number} is "):
         parse_file(path, today=TODAY)
+
+
+def test_arxiv_metadata_read_in_two_parts_gives_the_papers_problems_and_lines_of_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helpers: list[parse_parts.Helper]
+) -> None:
+    path = tmp_path / "arxiv-metadata.json"
+    path.write_bytes(_snapshot().encode("utf-8"))
+    used = _answers_used(monkeypatch)
+
+    papers, problems, parsed = _read_whole(path, monkeypatch)
+    assert len(helpers) == 1 and used and 0 < used[0] < parsed  # the helper's papers were used
+    with monkeypatch.context() as patch:
+        patch.setattr(parse_parts, "SPLIT_MIN_BYTES", 1 << 40)
+        assert _read_whole(path, monkeypatch) == (papers, problems, parsed)
+
+    # What a user is pointed at: each paper's line is its record, each
+    # problem's line the bad one, in both parts.
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert parsed == len(papers) == 300 - 8  # four lines in each part are not papers, one of them blank
+    assert all(json.loads(lines[paper["sources"][0]["line"] - 1])["id"] == paper["arxiv_id"] for paper in papers)
+    assert [lines[problem.line - 1][:12] for problem in problems] == ['{not json', '{"title": "n', '{"id": "2301'] * 2
+    assert helpers[0].process is not None and helpers[0].process.poll() is not None  # no process left behind

@@ -112,9 +112,10 @@ def parse_file(path: Path, *, year: int | None = None, today: dt.date | None = N
         raise ParseError(str(path), "no such file") from None
     except OSError as exc:
         raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
-    from readinglist.core.parse_parts import start_helper
+    from readinglist.core.parse_parts import LISTING, is_entry_line, start_helper
 
-    helper = start_helper(path, size, name, year, today)
+    # The helper also starts an interpreter and packs its papers: it takes a little less than half.
+    helper = start_helper(LISTING, path, size, 0.54, is_entry_line, year=year, today=today)
     if helper is not None:
         try:
             return _parse_in_halves(path, name, helper, year=year, today=today)
@@ -149,10 +150,15 @@ def _parse_in_halves(path: Path, name: str, helper, *, year: int | None, today: 
     _parse_metadata(lines, result, year=year, today=today)
     first = len(lines) + 1
     del lines
-    try:
-        papers, problems = helper.result(first, time.monotonic() - started)
-    except ParseError:
-        raise _WholeFile from None
+    answer = helper.answer(name, first - 1, time.monotonic() - started)
+    if answer is None:
+        from readinglist.core.parse_parts import parse_part, read_from
+
+        try:
+            answer = parse_part(read_from(path, helper.offset), name, year=year, today=today, first=first)
+        except ParseError:
+            raise _WholeFile from None
+    papers, problems = answer
     result.papers += papers
     result.problems += problems
     return result

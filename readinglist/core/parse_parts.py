@@ -1,24 +1,26 @@
-"""A large metadata listing parsed in two halves at once, on two cores.
+"""A large listing or arXiv metadata file parsed in two parts at once, on two cores.
 
-Parsing is nearly all of an import: 100k papers are 150 MB of listing and
-5-6 s of splitting titles from authors, finding links and hashing ids, all
-in Python, so one core does it while the other waits. Here the file is cut
-at the start of an entry near its middle: this process parses the first
-half while a helper (``python -m readinglist.core.parse_parts``, the same
-interpreter) parses the second and sends its papers back, marshalled.
+Parsing is most of an import: 100k papers are 150-200 MB of text and 5-6 s
+of splitting titles from authors, decoding JSON, finding links and hashing
+ids, all in Python, so one core does it while the other waits. Here the
+file is cut at the start of an entry past a point near its middle: this
+process parses the first part while a helper (``python -m
+readinglist.core.parse_parts``, the same interpreter) parses the second and
+writes its papers, marshalled, for this process to read back.
 
 The result is the one a single parse gives, paper for paper, problem for
 problem, line numbers included: the cut is a line the parser itself takes
-for the start of an entry (a metadata line, ASCII, nothing around it), so
-both halves see exactly the entries the whole file has. Whatever goes
-wrong with the helper (it cannot start, fails, is killed, answers in an
-unknown shape or too late), its half is parsed here instead; a half that
-is not a clean listing (a line too long, a byte that is not UTF-8) has the
-whole file parsed again here, so the error names the line or offset in the
-whole file, as before.
+for the start of an entry (in a listing, a metadata line, ASCII, nothing
+around it; in arXiv metadata, any line: one record a line), so both parts
+see exactly the entries the whole file has. Whatever goes wrong with the
+helper (it cannot start, fails, is killed, answers in an unknown shape or
+too late), ``Helper.answer`` is None and the caller parses that part
+itself. A listing's part that is not a clean listing (a line too long, a
+byte that is not UTF-8) has the whole file parsed again, so the error
+names the line or offset in the whole file, as before.
 
-Only metadata listings of ``SPLIT_MIN_BYTES`` or more are split: a smaller
-file parses in less time than a helper takes to start.
+Only files of ``SPLIT_MIN_BYTES`` or more are split: a smaller file parses
+in less time than a helper takes to start.
 """
 
 from __future__ import annotations
@@ -27,15 +29,15 @@ import datetime as dt
 import marshal
 import os
 import sys
-from collections.abc import Iterator
-from itertools import repeat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 from readinglist.core.model import Paper, Source
 from readinglist.core.parse import (
     _META_LINE,
-    _META_LINE_MAX,
     MAX_FILE_BYTES,
     MAX_LINE_CHARS,
     ParseError,
@@ -45,60 +47,57 @@ from readinglist.core.parse import (
     decoded_lines,
 )
 
+LISTING, SNAPSHOT = "listing", "snapshot"  # the kinds of file a helper parses
 SPLIT_MIN_BYTES = 8 * 1024 * 1024  # ~5k papers: parsed in ~0.3 s, a helper's start is ~0.1 s
-# Where the cut falls: the helper also starts an interpreter and packs its
-# papers, so it takes a little less than half.
-_CUT = 0.54
-_SCAN_BYTES = 1024 * 1024  # how far past that point an entry's start is looked for
+_SCAN_BYTES = 1024 * 1024  # how far past the cut point an entry's start is looked for
 _FRAME_PAPERS = 2000  # papers a frame of the answer (~3 MB)
 # The helper has as much to do as this process and started first: one still
-# busy this long after this process's half is done is stuck (its half is
+# busy this long after this process's part is done is stuck (its part is
 # parsed here), however slow the machine.
 PATIENCE_S = 30.0
 _ANSWER = b"readinglist-parse-part-1\n"  # the helper's answer starts with this: an unknown shape is not used
-# The paper's fields a metadata listing sets, in the order the helper sends them (then its line).
-_FIELDS = (
-    "id", "title", "authors", "authors_truncated", "affiliations", "category",
-    "date", "date_inferred", "abstract", "has_code", "links",
-)  # fmt: skip
+# A paper travels as its fields in this order, its one source as that
+# source's line (the listing's name is this process's).
+_FIELDS = tuple(field.name for field in fields(Paper))
+_SOURCES = _FIELDS.index("sources")
 
 
 class Helper:
-    """The helper parsing the file from ``offset`` on (a running process).
+    """The helper parsing a file from ``offset`` on (a running process).
 
     It writes its answer to an unnamed temporary file, not a pipe: it never
-    waits on this process, which is busy parsing its own half. The file has
+    waits on this process, which is busy parsing its own part. The file has
     no name, so nothing is left behind whatever happens.
     """
 
-    def __init__(self, path: Path, offset: int, listing: str, year: int | None, today: dt.date) -> None:
+    def __init__(self, kind: str, path: Path, offset: int, year: int | None, today: dt.date) -> None:
         import subprocess
         import tempfile
 
-        self.path, self.offset, self.listing, self.year, self.today = path, offset, listing, year, today
-        command = _command(path, offset, year, today)
+        self.offset = offset
         self.process: subprocess.Popen[bytes] | None = None
         self._answer: BinaryIO | None = None
         try:
             self._answer = tempfile.TemporaryFile()
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self._answer, stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                _command(kind, path, offset, year, today), stdin=subprocess.DEVNULL, stdout=self._answer, stderr=subprocess.DEVNULL
+            )
         except (OSError, ValueError):
-            self.stop()  # no helper: the half is parsed here
+            self.stop()  # no helper: the part is parsed here
 
-    def result(self, first: int, spent: float) -> tuple[list[Paper], list[Problem]]:
-        """The second half's papers and problems, numbered from line ``first``.
-
-        From the helper when it answers in time (this process took ``spent``
-        seconds over its half), else parsed here. ``ParseError`` when that
-        half is not a clean listing.
-        """
-        if self._answered(PATIENCE_S + 4 * spent):
-            try:
-                return self._unpacked(first - 1)
-            except (TypeError, ValueError, IndexError, EOFError, OSError):
-                pass  # not the shape it should be: parsed here instead
-        self.stop()
-        return parse_part(_read_from(self.path, self.offset), self.listing, year=self.year, today=self.today, first=first)
+    def answer(self, listing: str, shift: int, spent: float) -> tuple[list[Paper], list[Problem]] | None:
+        """The second part's papers and problems (from ``listing``), their
+        lines moved on by ``shift`` (the first part's lines); None when the
+        helper gave no usable answer in time (this process took ``spent``
+        seconds over its part): the caller parses that part itself."""
+        try:
+            if self._answered(PATIENCE_S + 4 * spent):
+                return self._unpacked(listing, shift)
+        except (TypeError, ValueError, IndexError, EOFError, OSError):
+            pass  # not the shape it should be
+        finally:
+            self.stop()
+        return None
 
     def _answered(self, timeout: float) -> bool:
         import subprocess
@@ -110,11 +109,9 @@ class Helper:
         except subprocess.TimeoutExpired:
             return False
 
-    def _unpacked(self, shift: int) -> tuple[list[Paper], list[Problem]]:
-        """The helper's papers and problems, their lines moved on by ``shift``
-        (read a frame at a time)."""
+    def _unpacked(self, listing: str, shift: int) -> tuple[list[Paper], list[Problem]]:
         assert self._answer is not None
-        answer, listing = self._answer, self.listing
+        answer = self._answer
         answer.seek(0)
         if answer.read(len(_ANSWER)) != _ANSWER:
             raise ValueError("not an answer")
@@ -126,7 +123,10 @@ class Helper:
                 raise EOFError("the answer ends early")
             kind, items = marshal.loads(frame)
             if kind == "papers":
-                papers += [Paper(*fields[:-1], sources=[Source(listing, fields[-1] + shift)]) for fields in items]
+                for values in items:
+                    values = list(values)
+                    values[_SOURCES] = [Source(listing, values[_SOURCES] + shift)]
+                    papers.append(Paper(*values))
             elif kind == "problems":
                 problems += [Problem(listing, line + shift, message) for line, message in items]
             else:
@@ -145,28 +145,31 @@ class Helper:
             self._answer = None
 
 
-def _command(path: Path, offset: int, year: int | None, today: dt.date) -> list[str]:
+def _command(kind: str, path: Path, offset: int, year: int | None, today: dt.date) -> list[str]:
     """This module run by the same interpreter (so the same readinglist)."""
-    return [sys.executable, "-m", __name__, os.fspath(path), str(offset), str(year or ""), today.isoformat()]
+    return [sys.executable, "-m", __name__, kind, os.fspath(path), str(offset), str(year or ""), today.isoformat()]
 
 
-def start_helper(path: Path, size: int, listing: str, year: int | None, today: dt.date) -> Helper | None:
-    """A helper parsing the second half of ``path``, or None when the file
-    is small or has no entry start near its middle."""
+def start_helper(
+    kind: str, path: Path, size: int, cut: float, is_start: Callable[[bytes], bool], *, year: int | None = None, today: dt.date | None = None
+) -> Helper | None:
+    """A helper parsing ``path`` (a ``kind`` of file) from the first line
+    past ``cut`` of its size for which ``is_start`` holds; None when the file
+    is small or has no such line near there."""
     if size < SPLIT_MIN_BYTES:
         return None
     try:
         with open(path, "rb") as handle:
-            offset = _entry_start(handle, int(size * _CUT))
+            offset = _entry_start(handle, int(size * cut), is_start)
     except OSError:
         return None
-    return Helper(path, offset, listing, year, today) if offset is not None else None
+    return Helper(kind, path, offset, year, today or dt.date.today()) if offset is not None else None
 
 
-def _entry_start(handle, middle: int) -> int | None:  # type: ignore[no-untyped-def]
+def _entry_start(handle, middle: int, is_start: Callable[[bytes], bool]) -> int | None:  # type: ignore[no-untyped-def]
     """Where the first entry that starts after ``middle`` starts: the offset
-    of a line that is a metadata line as it is (ASCII, no spaces or control
-    characters around it: cleaning leaves it as it is), after a line feed."""
+    of a line, after a line feed, for which ``is_start`` holds (given the
+    line without its line break)."""
     handle.seek(middle)
     handle.readline(_SCAN_BYTES)  # the rest of the line the middle falls in
     position = handle.tell()
@@ -176,14 +179,7 @@ def _entry_start(handle, middle: int) -> int | None:  # type: ignore[no-untyped-
             return None
         text = line[:-1] if line.endswith(b"\n") else line
         text = text[:-1] if text.endswith(b"\r") else text
-        if (
-            line.endswith(b"\n")
-            and len(text) <= _META_LINE_MAX
-            and text.isascii()
-            and text.decode("ascii").isprintable()
-            and _META_LINE.match(text.decode("ascii"))
-            and _after_line_feed(handle, position)
-        ):
+        if line.endswith(b"\n") and is_start(text) and _after_line_feed(handle, position):
             return position
         position += len(line)
     return None
@@ -196,6 +192,12 @@ def _after_line_feed(handle, position: int) -> bool:  # type: ignore[no-untyped-
     before = handle.read(1)
     handle.seek(here)
     return before == b"\n"
+
+
+def is_entry_line(text: bytes) -> bool:
+    """A listing's entry starts with its metadata line (``CVSep 28, 2023Code``),
+    here one that cleaning leaves as it is: printable ASCII, nothing around it."""
+    return text.isascii() and text.decode("ascii").isprintable() and bool(_META_LINE.match(text.decode("ascii")))
 
 
 def parse_part(raw: bytes, listing: str, *, year: int | None, today: dt.date, first: int = 1) -> tuple[list[Paper], list[Problem]]:
@@ -214,7 +216,7 @@ def parse_part(raw: bytes, listing: str, *, year: int | None, today: dt.date, fi
     return result.papers, result.problems
 
 
-def _read_from(path: Path, offset: int) -> bytes:
+def read_from(path: Path, offset: int) -> bytes:
     """The file from ``offset`` on; ``ParseError`` past ``MAX_FILE_BYTES`` (a file that grew)."""
     try:
         with open(path, "rb") as handle:
@@ -227,27 +229,38 @@ def _read_from(path: Path, offset: int) -> bytes:
     return raw
 
 
-def _frames(papers: list[Paper], problems: list[Problem]) -> Iterator[bytes]:
-    """The answer's frames: papers ``_FRAME_PAPERS`` at a time, then the problems."""
-    for start in range(0, len(papers), _FRAME_PAPERS):
-        chunk = papers[start : start + _FRAME_PAPERS]
-        yield marshal.dumps(("papers", [(*map(getattr, repeat(paper), _FIELDS), paper.sources[0].line) for paper in chunk]))
+def _frames(papers: Iterable[Paper], problems: list[Problem]) -> Iterator[bytes]:
+    """The answer's frames: papers ``_FRAME_PAPERS`` at a time (as they
+    come), then the problems (complete once the papers are)."""
+    papers = iter(papers)
+    while chunk := list(islice(papers, _FRAME_PAPERS)):
+        items = []
+        for paper in chunk:
+            values = [getattr(paper, name) for name in _FIELDS]
+            values[_SOURCES] = paper.sources[0].line
+            items.append(tuple(values))
+        yield marshal.dumps(("papers", items))
     yield marshal.dumps(("problems", [(problem.line, problem.message) for problem in problems]))
 
 
 def main(argv: list[str]) -> int:
     """The helper: parse ``path`` from ``offset`` on, write the answer to stdout."""
-    path, offset, year, today = argv
+    kind, path, offset, year, today = argv
     import gc
 
     gc.disable()  # every object built lives until the answer is written: no collection finds garbage
+    papers: Iterable[Paper]
     try:
-        papers, problems = parse_part(
-            _read_from(Path(path), int(offset)),
-            Path(path).name,
-            year=int(year) if year else None,
-            today=dt.date.fromisoformat(today),
-        )
+        if kind == LISTING:
+            papers, problems = parse_part(
+                read_from(Path(path), int(offset)), Path(path).name, year=int(year) if year else None, today=dt.date.fromisoformat(today)
+            )
+        elif kind == SNAPSHOT:
+            from readinglist.core.importers.snapshot import stream_part
+
+            papers, problems = stream_part(Path(path), int(offset))
+        else:
+            return 2
     except ParseError:
         return 3
     out = sys.stdout.buffer

@@ -9,7 +9,9 @@ Each line: ``id`` (no version), ``authors_parsed`` ([[last, first, suffix]]),
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Iterator
+import math
+import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,14 +38,55 @@ def looks_like_snapshot(first_line: bytes) -> bool:
 
 def read_snapshot(path: Path, listing: str) -> ImportResult:
     result = ImportResult(listing=listing, layout=SNAPSHOT)
-    result.papers = result.counted(_stream(path, listing, result))
+    result.papers = result.counted(_in_parts(path, listing, result))
     return result
 
 
-def _stream(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]:
+def _in_parts(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]:
+    """The file's papers as they are read; a large file's second part is
+    parsed meanwhile by a helper process (core/parse_parts.py)."""
+    from readinglist.core.parse_parts import SNAPSHOT as KIND
+    from readinglist.core.parse_parts import start_helper
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the stream says what is wrong
+    # This process also merges each paper into the library as it comes: the
+    # helper takes more than half the parsing. Any line starts a record.
+    helper = start_helper(KIND, path, size, 0.45, lambda line: True)
+    if helper is None:
+        yield from _stream(path, listing, result)
+        return
+    try:
+        started = time.monotonic()
+        lines = yield from _stream(path, listing, result, end=helper.offset)
+        answer = helper.answer(listing, lines, time.monotonic() - started)
+        if answer is None:
+            yield from _stream(path, listing, result, start=helper.offset, first=lines + 1)
+        else:
+            papers, problems = answer
+            result.problems += problems
+            yield from papers
+    finally:
+        helper.stop()
+
+
+def stream_part(path: Path, offset: int) -> tuple[Iterator[Paper], list[Problem]]:
+    """The papers from ``offset`` on, their lines numbered from 1 there, and
+    the problems met (complete once the papers are): a helper's part."""
+    result = ImportResult(listing=path.name, layout=SNAPSHOT)
+    return _stream(path, path.name, result, start=offset), result.problems
+
+
+def _stream(path: Path, listing: str, result: ImportResult, *, start: int = 0, end: int | None = None, first: int = 1) -> Generator[Paper, None, int]:
+    """The papers of the lines from byte ``start`` to ``end`` (a line's
+    start), numbered from ``first``; returns how many lines it read."""
     loads = orjson.loads
+    number = first - 1
     with path.open("rb", buffering=1 << 16) as handle:
-        for number, raw in enumerate(_lines(handle), 1):
+        handle.seek(start)
+        for number, raw in enumerate(_lines(handle, None if end is None else end - start), first):
             if raw is None:
                 result.problems.append(Problem(listing, number, f"line longer than {MAX_LINE_BYTES // 1024} KiB: skipped"))
                 continue
@@ -58,17 +101,23 @@ def _stream(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]:
                 result.problems.append(Problem(listing, number, "not an arXiv metadata record (no id or title): skipped"))
                 continue
             yield paper
+    return number - first + 1
 
 
-def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
-    """The file's lines; None for one over the cap (read past, never held whole)."""
-    while True:
+def _lines(handle: BinaryIO, limit: int | None = None) -> Iterator[bytes | None]:
+    """The file's lines, up to ``limit`` bytes (a line's end); None for one
+    over the cap (read past, never held whole)."""
+    left = math.inf if limit is None else limit
+    while left > 0:
         line = handle.readline(MAX_LINE_BYTES)
         if not line:
             return
+        left -= len(line)
         if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                pass
+            while rest := handle.readline(MAX_LINE_BYTES):
+                left -= len(rest)
+                if rest.endswith(b"\n"):
+                    break
             yield None
             continue
         yield line
