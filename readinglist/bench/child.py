@@ -18,10 +18,13 @@ from readinglist.core.fileio import atomic_write_text
 
 def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
     if task == "corpus":
-        from readinglist.bench.corpus import write_listings
+        from readinglist.bench.corpus import write_listings, write_snapshot
 
         paths = write_listings(Path(params["listing"]), params["n"], params["seed"])
-        return {"listing_mb": sum(p.stat().st_size for p in paths) / 1e6, "listings": [str(p) for p in paths]}
+        written = {"listing_mb": sum(p.stat().st_size for p in paths) / 1e6, "listings": [str(p) for p in paths]}
+        if params.get("snapshot"):
+            written["snapshot"] = str(write_snapshot(Path(params["snapshot"]), params["n"], params["seed"]))
+        return written
     if task == "import":
         from readinglist.bench.session import run_import
 

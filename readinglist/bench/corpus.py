@@ -1,14 +1,19 @@
-"""Synthetic corpora written out as a metadata-layout listing.
+"""Synthetic corpora written out as a metadata-layout listing, and as
+arXiv's bulk metadata (the snapshot's JSON lines).
 
-Importing that file measures the real path a user takes (parser, then
+Importing those files measures the real paths a user takes (parser, then
 store). The listing layout carries title, authors, affiliations, category,
 date, the code flag and the abstract; code and project links travel inside
 the abstract, as they do in real listings. arXiv ids are not part of the
-layout, so imported papers have none.
+layout, so imported papers have none. The metadata lines carry what arXiv's
+do: an id, the authors (also parsed), a title and abstract wrapped as
+arXiv wraps them, categories, the first version's date.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from readinglist.core.fileio import atomic_write_bytes
@@ -80,3 +85,40 @@ def write_listings(path: Path, n: int, seed: int = 0) -> list[Path]:
         text = "".join(listing_entry(next(papers)) for _ in range(count))
         atomic_write_bytes(part, text.encode("utf-8"))
     return paths
+
+
+# Lines of at most 70 (titles) or 80 characters, broken at spaces, as arXiv
+# wraps them (textwrap took a minute for 100k abstracts).
+_WRAP_TITLE = re.compile(r"(\S.{0,69})(?: |$)")
+_WRAP_ABSTRACT = re.compile(r"(\S.{0,79})(?: |$)")
+
+
+def snapshot_record(paper: Paper, number: int) -> dict[str, object]:
+    """``paper`` as a line of arXiv's metadata snapshot; ``number`` makes its id."""
+    year, month, day = (paper.date or "2023-01-01").split("-")
+    authors_parsed = [[*reversed(name.rsplit(" ", 1)), ""] if " " in name else [name, "", ""] for name in paper.authors]
+    weekday = "Mon"  # arXiv writes the day's name; the importer reads only the date
+    return {
+        # A month of ids holds 5-digit numbers: 90,000 papers a (made-up) month.
+        "id": f"{23 + number // 90_000 // 12:02d}{number // 90_000 % 12 + 1:02d}.{number % 90_000 + 1:05d}",
+        "submitter": paper.authors[0] if paper.authors else None,
+        "authors": ", ".join(paper.authors),
+        "title": "\n  ".join(_WRAP_TITLE.findall(paper.title)),
+        "comments": "12 pages, 4 figures",
+        "journal-ref": None,
+        "doi": None,
+        "report-no": None,
+        "categories": " ".join(filter(None, [paper.category or "cs.LG", "stat.ML" if number % 3 == 0 else None])),
+        "license": "http://creativecommons.org/licenses/by/4.0/",
+        "abstract": "  " + "\n".join(_WRAP_ABSTRACT.findall(_abstract(paper))) + "\n",
+        "versions": [{"version": "v1", "created": f"{weekday}, {int(day)} {_MONTHS[int(month) - 1]} {year} 10:00:00 GMT"}],
+        "update_date": paper.date or "2023-01-01",
+        "authors_parsed": authors_parsed,
+    }
+
+
+def write_snapshot(path: Path, n: int, seed: int = 0) -> Path:
+    """The same ``n`` papers as ``write_listings`` gives, as arXiv metadata lines."""
+    lines = (json.dumps(snapshot_record(paper, number)) + "\n" for number, paper in enumerate(synthetic_papers(n, seed)))
+    atomic_write_bytes(path, "".join(lines).encode("utf-8"))
+    return path
