@@ -541,7 +541,6 @@ class Store(AnnotationsMixin, CurationMixin):
             trash: dict[str, Any] = data.get("trash") or {}
             index = IdentityIndex.of_records(table)
             trashed = IdentityIndex.of_records({pid: item.get("paper") or {} for pid, item in trash.items()})
-            cache: dict[str, Paper] = {}
             for paper in papers:
                 keys = identity_keys(paper.arxiv_id, paper.doi, paper.title)
                 pid = index.find(paper, keys)
@@ -562,8 +561,9 @@ class Store(AnnotationsMixin, CurationMixin):
                     counts[0] += 1
                     note("new", paper.id, paper)
                     continue
-                existing = cache.get(pid) or Paper.from_dict(table[pid])
-                cache[pid] = existing
+                # Read from its record each time, not kept: a re-import of 100k
+                # papers held every one of them besides the table (~180 MB).
+                existing = Paper.from_dict(table[pid])
                 duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
                 if merge_papers(existing, paper):
                     table[pid] = existing.to_dict()

@@ -67,7 +67,9 @@ def _in_parts(path: Path, listing: str, result: ImportResult) -> Iterator[Paper]
         else:
             papers, problems = answer
             result.problems += problems
-            yield from papers
+            papers.reverse()
+            while papers:  # each let go once merged: the merge keeps its own copy
+                yield papers.pop()
     finally:
         helper.stop()
 
