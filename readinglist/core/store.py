@@ -562,7 +562,7 @@ class Store(AnnotationsMixin, CurationMixin):
                     note("new", paper.id, paper)
                     continue
                 # Read from its record each time, not kept: a re-import of 100k
-                # papers held every one of them besides the table (~180 MB).
+                # papers held every one of them besides the table.
                 existing = Paper.from_dict(table[pid])
                 duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
                 if merge_papers(existing, paper):
