@@ -150,7 +150,7 @@ def test_a_helper_that_fails_hangs_or_answers_nonsense_changes_nothing(
         assert [p.to_dict() for p in halves.papers] == [p.to_dict() for p in serial.papers]
         assert halves.problems == serial.problems
 
-    assert used == [] or used == [0]  # nothing of the helper's was used
+    assert used == []  # nothing of the helper's was used
     assert len(helpers) == 1
     process = helpers[0].process
     assert process is None or process.poll() is not None  # a stuck helper was stopped

@@ -38,13 +38,13 @@ from typing import BinaryIO
 from readinglist.core.model import Paper, Source
 from readinglist.core.parse import (
     _META_LINE,
-    MAX_FILE_BYTES,
     MAX_LINE_CHARS,
     ParseError,
     ParseResult,
     Problem,
     _parse_metadata,
     decoded_lines,
+    read_bytes,
 )
 
 LISTING, SNAPSHOT = "listing", "snapshot"  # the kinds of file a helper parses
@@ -216,19 +216,6 @@ def parse_part(raw: bytes, listing: str, *, year: int | None, today: dt.date, fi
     return result.papers, result.problems
 
 
-def read_from(path: Path, offset: int) -> bytes:
-    """The file from ``offset`` on; ``ParseError`` past ``MAX_FILE_BYTES`` (a file that grew)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            raw = handle.read(MAX_FILE_BYTES - offset + 1)
-    except OSError as exc:
-        raise ParseError(str(path), f"cannot be read ({exc.strerror or exc})") from None
-    if offset + len(raw) > MAX_FILE_BYTES:
-        raise ParseError(str(path), "grew past the size limit")
-    return raw
-
-
 def _frames(papers: Iterable[Paper], problems: list[Problem]) -> Iterator[bytes]:
     """The answer's frames: papers ``_FRAME_PAPERS`` at a time (as they
     come), then the problems (complete once the papers are)."""
@@ -253,7 +240,7 @@ def main(argv: list[str]) -> int:
     try:
         if kind == LISTING:
             papers, problems = parse_part(
-                read_from(Path(path), int(offset)), Path(path).name, year=int(year) if year else None, today=dt.date.fromisoformat(today)
+                read_bytes(Path(path), int(offset)), Path(path).name, year=int(year) if year else None, today=dt.date.fromisoformat(today)
             )
         elif kind == SNAPSHOT:
             from readinglist.core.importers.snapshot import stream_part
