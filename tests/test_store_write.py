@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ import orjson
 import pytest
 
 from readinglist.core import storage
+from readinglist.core import store as store_module
 from readinglist.core.errors import StoreError
-from readinglist.core.fileio import atomic_write_chunks, leftover_temp_files
+from readinglist.core.fileio import atomic_write_bytes, atomic_write_chunks, leftover_temp_files
+from readinglist.core.model import Paper
 from readinglist.core.store import Store
 
 
@@ -58,8 +61,8 @@ def test_a_write_failing_half_way_leaves_the_old_corpus(store: Store, monkeypatc
     real_lines = storage.AtomicJSONStorage._lines
     written: list[int] = []
 
-    def disk_fills(self: storage.AtomicJSONStorage, data: dict[str, Any]) -> Iterator[bytes]:
-        for n, piece in enumerate(real_lines(self, data)):
+    def disk_fills(self: storage.AtomicJSONStorage, data: dict[str, Any], *source: Any) -> Iterator[bytes]:
+        for n, piece in enumerate(real_lines(self, data, *source)):
             if n == 3:
                 raise OSError(28, "No space left on device")
             written.append(len(piece))
@@ -110,3 +113,58 @@ def test_the_corpus_is_read_line_by_line_and_whole_when_not_so_laid_out(tmp_path
         path.write_bytes(broken)
         with pytest.raises(StoreError, match="corrupt"):
             storage.AtomicJSONStorage(path, line_per_record=True).read()
+
+
+def _unmarked(lines: list[bytes]) -> set[bytes]:
+    return {line.rstrip(b",") for line in lines}  # the last record's line gains a comma when one follows
+
+
+def test_an_import_rewrites_only_the_records_it_changes_and_writes_what_a_whole_read_would(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An import leaves the library's records in the file and copies them
+    # over: the one it merges into and the one it adds are the only lines
+    # that change, and the papers are those of a corpus read whole (an older
+    # file's layout, which TinyDB reads and writes as dicts).
+    monkeypatch.setattr(store_module, "_now", lambda: "2026-12-02T10:00:00.000+00:00")
+    twin_home = tmp_path / "twin"
+    shutil.copytree(store.home, twin_home)
+    twin_corpus = twin_home / "corpus.json"
+    twin_corpus.write_bytes(orjson.dumps(orjson.loads(twin_corpus.read_bytes()), option=orjson.OPT_INDENT_2))
+    listing = tmp_path / "more.txt"
+    listing.write_text(
+        "SDJul 13, 2022\nMasked Autoencoders that ListenPo-Yao Huang, Hu Xu\nAn abstract.\n"
+        "CVMar 3, 2024\nA Paper Of Its OwnAda Lovelace, Alan Turing\nAn abstract.\n",
+        encoding="utf-8",
+    )
+    before = store.corpus_path.read_bytes().splitlines()
+    [report] = store.import_files([listing])
+    [twin_report] = Store.open(twin_home).import_files([listing])
+    assert (report.new, report.merged) == (twin_report.new, twin_report.merged) == (1, 1)
+    after = store.corpus_path.read_bytes()
+    changed = _unmarked(after.splitlines()) - _unmarked(before)
+    by_title = {p.title: p for p in store.papers()}  # read again from the file just written
+    merged, added = by_title["Masked Autoencoders that Listen"], by_title["A Paper Of Its Own"]
+    assert {next(iter(orjson.loads(b"{" + line + b"}"))) for line in changed} == {merged.id, added.id}
+    assert "more.txt" in {s.listing for s in merged.sources}
+    assert orjson.loads(after) == orjson.loads(twin_corpus.read_bytes())
+    assert after == one_piece(orjson.loads(after))
+
+
+def test_an_import_never_writes_over_a_corpus_replaced_while_it_ran(store: Store) -> None:
+    # Another writer (a sync tool, a process not taking the lock) replaces
+    # the file while the import reads its papers: the records the import
+    # left in the old file are not copied over the new one.
+    theirs = store.corpus_path.read_bytes().replace(b"Masked Autoencoders that Listen", b"Their Own Title", 1)
+    count = len(store.papers())
+
+    def papers() -> Iterator[Paper]:
+        yield Paper(id="p1", title="A First New Paper", abstract="An abstract.")
+        atomic_write_bytes(store.corpus_path, theirs)
+        yield Paper(id="p2", title="A Second New Paper", abstract="An abstract.")
+
+    with pytest.raises(StoreError, match="was replaced while readinglist was updating it; nothing was written"):
+        store.add_papers(papers())
+    assert store.corpus_path.read_bytes() == theirs
+    titles = {p.title for p in store.papers()}
+    assert "Their Own Title" in titles and "A First New Paper" not in titles and len(titles) == count

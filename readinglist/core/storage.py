@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -97,61 +97,111 @@ class AtomicJSONStorage(Storage):
         self._cache, self._stamp = data, stamp
         return data
 
-    def _read_by_line(self) -> dict[str, Any] | None:
-        """The whole file, parsed a line at a time: None unless it is exactly
-        the one-record-a-line layout (then read() parses it whole, and
-        reports a corrupt file). A 100k-paper corpus parsed whole costs the
-        file's bytes and orjson's document on top of the records (~800 MB
-        at the peak of an edit); line by line it costs the records alone.
+    def read_encoded(self, name: str, seen: Callable[[str, dict[str, Any]], None]) -> EncodedRead | None:
+        """The whole file, with table ``name``'s records left in it: each is
+        shown parsed to ``seen``, let go, and kept as where its text is. None
+        unless the file is in the one-record-a-line layout (the caller then
+        uses read(), which reports a corrupt file). For a rewrite of every
+        record that changes few of them (an import): 100k papers held as
+        dicts cost ~460 MB, as their text ~190 MB, as places in the file
+        ~11 MB. Nothing is cached: the data is the caller's, for
+        ``write(read.data, keep=False, source=read)`` while it is open.
         """
         try:
             handle = self.path.open("rb")
         except OSError:
             return None
+        try:
+            stamp = os.fstat(handle.fileno())
+            with collector_paused():
+                data = self._read_by_line(handle, encoded=name, seen=seen)
+        except BaseException:
+            handle.close()
+            raise
+        if data is None:
+            handle.close()
+            return None
+        return EncodedRead(self.path, data, handle, (stamp.st_ino, stamp.st_mtime_ns, stamp.st_size))
+
+    def _read_by_line(
+        self, handle: Any = None, encoded: str | None = None, seen: Callable[[str, dict[str, Any]], None] | None = None
+    ) -> dict[str, Any] | None:
+        """The whole file, parsed a line at a time: None unless it is exactly
+        the one-record-a-line layout (then read() parses it whole, and
+        reports a corrupt file). A 100k-paper corpus parsed whole costs the
+        file's bytes and orjson's document on top of the records (~800 MB
+        at the peak of an edit); line by line it costs the records alone.
+        ``handle``: the file, left open (read_encoded); ``encoded``: the
+        table whose records are kept as ``Span``s.
+        """
+        if handle is None:
+            try:
+                with self.path.open("rb") as handle:
+                    return self._read_by_line(handle)
+            except OSError:
+                return None
         loads = orjson.loads
         data: dict[str, Any] = {}
-        with handle:
-            line = handle.readline()
-            if not line.startswith(b'{"'):
-                return None
-            line = line[1:]
-            try:
-                while True:  # one table a turn: its header, its records, its closing line
-                    name = loads(line[:-3]) if line.endswith(b":{\n") else None
-                    if not isinstance(name, str):
-                        return None
-                    docs = data[name] = {}
+
+        def keep(docs: dict[str, Any], line: bytes, cut: int, record: dict[str, Any]) -> bool:
+            """Keep an encoded table's record as its place: False if the line is not one record."""
+            if len(record) != 1:
+                return False
+            ((key, doc),) = record.items()
+            prefix = orjson.dumps(key) + b":"
+            if not isinstance(doc, dict) or not line.startswith(prefix):
+                return False
+            seen(key, doc)  # type: ignore[misc]
+            docs[key] = Span(handle.tell() - len(line) + len(prefix), len(line) - cut - len(prefix))
+            return True
+
+        line = handle.readline()
+        if not line.startswith(b'{"'):
+            return None
+        line = line[1:]
+        try:
+            while True:  # one table a turn: its header, its records, its closing line
+                name = loads(line[:-3]) if line.endswith(b":{\n") else None
+                if not isinstance(name, str):
+                    return None
+                docs = data[name] = {}
+                line = handle.readline()
+                if line == b"\n":  # an empty table
                     line = handle.readline()
-                    if line == b"\n":  # an empty table
-                        line = handle.readline()
-                    else:
-                        while line.endswith(b",\n"):
-                            record = loads(b"{" + line[:-2] + b"}")
-                            if not record:  # not a record: a stray comma or blank
-                                return None
+                else:
+                    while line.endswith(b",\n"):
+                        record = loads(b"{" + line[:-2] + b"}")
+                        if not record:  # not a record: a stray comma or blank
+                            return None
+                        if name != encoded:
                             docs.update(record)
-                            line = handle.readline()
-                        if not line.endswith(b"\n") or line.startswith(b"}"):
+                        elif not keep(docs, line, 2, record):
                             return None
-                        record = loads(b"{" + line[:-1] + b"}")
-                        if not record:
-                            return None
-                        docs.update(record)
                         line = handle.readline()
-                    if line == b"}}\n":
-                        return data if not handle.read(1) else None
-                    if line != b"},\n":
+                    if not line.endswith(b"\n") or line.startswith(b"}"):
+                        return None
+                    record = loads(b"{" + line[:-1] + b"}")
+                    if not record:
+                        return None
+                    if name != encoded:
+                        docs.update(record)
+                    elif not keep(docs, line, 1, record):
                         return None
                     line = handle.readline()
-            except orjson.JSONDecodeError:
-                return None
+                if line == b"}}\n":
+                    return data if not handle.read(1) else None
+                if line != b"},\n":
+                    return None
+                line = handle.readline()
+        except orjson.JSONDecodeError:
+            return None
 
     def _serialise(self, data: dict[str, Any]) -> bytes:
         if not self._line_per_record:
             return orjson.dumps(data, option=self._options)
         return b"".join(self._lines(data))
 
-    def _lines(self, data: dict[str, Any]) -> Iterator[bytes]:
+    def _lines(self, data: dict[str, Any], source: EncodedRead | None = None) -> Iterator[bytes]:
         """The one-record-a-line layout, in pieces of about ``CHUNK_BYTES``.
 
         Still one JSON object that any JSON reader (TinyDB's own storage
@@ -173,7 +223,8 @@ class AtomicJSONStorage(Storage):
                     out += b",\n"
                 out += dumps(key)
                 out += b":"
-                out += dumps(doc)
+                kind = type(doc)  # a record (a dict), its text, or where that is (read_encoded)
+                out += doc if kind is bytes else source.text(doc) if kind is Span else dumps(doc)  # type: ignore[union-attr]
                 if len(out) >= CHUNK_BYTES:
                     yield bytes(out)
                     out.clear()
@@ -228,12 +279,17 @@ class AtomicJSONStorage(Storage):
             if not closed:
                 raise _NotLineLayout
 
-    def write(self, data: dict[str, Any]) -> None:
+    def write(self, data: dict[str, Any], *, keep: bool = True, source: EncodedRead | None = None) -> None:
+        """Replace the file with ``data`` at once; ``keep``: cache it as what
+        was read. ``source``: the read_encoded ``data`` comes from (its
+        records are copied from that file, which must not have changed)."""
+        if source is not None and self.stamp() != source.stamp:
+            raise StoreError(f"{self.path} was replaced while readinglist was updating it; nothing was written: try again")
         if self._generations:
             set_generation(data, max(self.generation, generation_of(data)) + 1)
         try:
             if self._line_per_record:
-                atomic_write_chunks(self.path, self._lines(data))
+                atomic_write_chunks(self.path, self._lines(data, source))
             else:
                 atomic_write_bytes(self.path, self._serialise(data))
         except OSError as exc:
@@ -243,7 +299,7 @@ class AtomicJSONStorage(Storage):
         except BaseException:
             self._cache, self._stamp = None, None
             raise
-        self._cache, self._stamp = data, self.stamp()
+        self._cache, self._stamp = (data if keep else None), self.stamp()
         if self._generations:
             self.generation = generation_of(data)
 
@@ -253,6 +309,44 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+class Span:
+    """Where a record's text is in the file read_encoded read (kept instead of the text)."""
+
+    __slots__ = ("start", "size")
+
+    def __init__(self, start: int, size: int) -> None:
+        self.start, self.size = start, size
+
+
+class EncodedRead:
+    """A store file read by ``read_encoded``: ``data``, whose records (dicts,
+    JSON text, or ``Span``s of this file) ``record`` and ``text`` give.
+    Open until closed (a ``with`` block): the spans are read from it."""
+
+    def __init__(self, path: Path, data: dict[str, Any], handle: Any, stamp: tuple[int, int, int]) -> None:
+        self.path, self.data, self.stamp = path, data, stamp
+        self._handle = handle
+
+    def text(self, span: Span) -> bytes:
+        text = os.pread(self._handle.fileno(), span.size, span.start)
+        if len(text) != span.size:
+            raise StoreError(f"{self.path} was cut short while readinglist was updating it; nothing was written: try again")
+        return text
+
+    def record(self, value: Any) -> Any:
+        """The record ``value`` stands for: parsed from its text or place, or itself."""
+        kind = type(value)
+        if kind is Span:
+            return orjson.loads(self.text(value))
+        return orjson.loads(value) if kind is bytes else value
+
+    def __enter__(self) -> EncodedRead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
 
 
 class _NotLineLayout(Exception):
