@@ -168,3 +168,17 @@ def test_an_import_never_writes_over_a_corpus_replaced_while_it_ran(store: Store
     assert store.corpus_path.read_bytes() == theirs
     titles = {p.title for p in store.papers()}
     assert "Their Own Title" in titles and "A First New Paper" not in titles and len(titles) == count
+
+
+def test_importing_a_file_again_leaves_the_corpus_file_as_it_was(store: Store, tmp_path: Path) -> None:
+    # Nothing new and nothing to merge: the file is not written, so the
+    # paper cache and word index keyed by its stamp stay good for the next launch.
+    listing = tmp_path / "more.txt"
+    listing.write_text("CVMar 3, 2024\nA Paper Imported TwiceAda Lovelace, Alan Turing\nAn abstract.\n", encoding="utf-8")
+    [first] = store.import_files([listing])
+    before = store.corpus_path.stat()
+    [again] = store.import_files([listing])
+    after = store.corpus_path.stat()
+    assert (first.new, again.new, again.merged, again.unchanged) == (1, 0, 0, 1)
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    assert "A Paper Imported Twice" in {p.title for p in Store.open(store.home).papers()}

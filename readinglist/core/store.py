@@ -590,7 +590,10 @@ class Store(AnnotationsMixin, CurationMixin):
             else:
                 with read:
                     updater(read.data.setdefault("papers", {}), read.data, index, read)
-                    storage.write(read.data, keep=False, source=read)
+                    # Nothing new, nothing merged: the file, and the caches
+                    # keyed by it (papers, word index), stay as they are.
+                    if counts[0] or counts[1] or revived:
+                        storage.write(read.data, keep=False, source=read)
                 self._papers_table.clear_cache()
             self._restore_annotations(revived)
         return counts[0], counts[1], counts[2]
