@@ -57,7 +57,7 @@ def test_tiny_run_reports_every_figure_for_both_apps(tmp_path: Path) -> None:
     for key in KEYS:
         assert _is_number(figures[key]), key
         assert _is_number(figures["baseline"][key]), f"baseline {key}"
-    for key in ("cli_star_s", "cli_show_s", "cli_list_s", "cursor_held_p95_ms", "import_rss_mb", "like_p95_ms", "snapshot_import_s"):
+    for key in ("cli_star_s", "cli_show_s", "cli_list_s", "cursor_held_p95_ms", "import_rss_mb", "like_p95_ms", "snapshot_import_s", "reimport_s", "reimport_rss_mb"):
         assert _is_number(figures[key]), key  # readinglist only: the baseline has no CLI
     assert figures["frame_rate"] == FRAME_RATE  # measured at the rate the app runs at
     assert figures["filter_keystrokes"] >= 15  # the scripted keys were typed and timed

@@ -28,7 +28,7 @@ def run(task: str, params: dict[str, Any]) -> dict[str, Any]:
     if task == "import":
         from readinglist.bench.session import run_import
 
-        return run_import([Path(p) for p in params["listings"]], Path(params["home"]))
+        return run_import([Path(p) for p in params["listings"]], Path(params["home"]), again=params.get("again", False))
     if task == "warm":
         from readinglist.bench.session import run_warm
 

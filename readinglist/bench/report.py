@@ -45,6 +45,8 @@ MEASURES = (
     Measure("import_rss_mb", "peak RSS of the import, its parse helper included", "MB", _at(600.0), growth=True),
     Measure("snapshot_import_s", "import of the same papers as arXiv metadata lines", "s", _at(8.0), growth=True),
     Measure("snapshot_import_rss_mb", "peak RSS of that import", "MB", _at(600.0)),
+    Measure("reimport_s", "the listing imported into the store of that import (every paper merged)", "s", _at(8.0), growth=True),
+    Measure("reimport_rss_mb", "peak RSS of that import", "MB", _at(600.0)),
     Measure("store_mb", "store size on disk", "MB"),
     Measure("first_paint_s", "cold launch to first painted list", "s", _at(1.0, 2.5), growth=True),
     Measure("index_build_s", "word index built and saved (first launch after an import)", "s", growth=True),

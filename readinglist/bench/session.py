@@ -24,14 +24,17 @@ def store_mb(home: Path) -> float:
     return sum((home / name).stat().st_size for name in (CORPUS_FILE, ANNOTATIONS_FILE) if (home / name).exists()) / 1e6
 
 
-def run_import(listings: list[Path], home: Path) -> dict[str, Any]:
-    """Import ``listings`` into a fresh store: parser, merge, one atomic write each."""
+def run_import(listings: list[Path], home: Path, again: bool = False) -> dict[str, Any]:
+    """Import ``listings`` into a fresh store (``again``: into the store
+    there, opened as the command line's ``import`` opens it): parser, merge,
+    one atomic write each."""
     from readinglist.core.store import Store
 
-    shutil.rmtree(home, ignore_errors=True)
+    if not again:
+        shutil.rmtree(home, ignore_errors=True)
     peaks = PeakWithHelpers()
     start = time.perf_counter()
-    store = Store.open(home, seed=False)
+    store = Store.open(home, seed=False, lazy=again)
     reports = store.import_files(listings)
     elapsed = time.perf_counter() - start
     papers = len(store.papers())  # as before: the peak includes reading them back
