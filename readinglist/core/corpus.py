@@ -41,6 +41,12 @@ _GAP_FIELDS = (
 
 def merge_papers(existing: Paper, incoming: Paper) -> bool:
     """Fold ``incoming`` into ``existing`` in place; True if anything changed."""
+    return merged_record(existing, incoming) is not None
+
+
+def merged_record(existing: Paper, incoming: Paper) -> dict[str, Any] | None:
+    """``merge_papers``, answering with ``existing``'s new record if anything
+    changed (None if not): an import writes it without making it again."""
     before = existing.to_dict()
     edited = existing.edited
     if len(incoming.authors) > len(existing.authors) and "authors" not in existing.provenance:
@@ -73,7 +79,8 @@ def merge_papers(existing: Paper, incoming: Paper) -> bool:
         if (source.listing, source.line) not in known:
             existing.sources.append(source)
             known.add((source.listing, source.line))
-    return existing.to_dict() != before
+    after = existing.to_dict()
+    return after if after != before else None
 
 
 def _more_precise(new: str, old: str) -> bool:

@@ -27,7 +27,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from readinglist import __version__
-from readinglist.core.corpus import IdentityIndex, identity_keys, merge_papers
+from readinglist.core.corpus import IdentityIndex, identity_keys, merged_record
 from readinglist.core.curation import CurationMixin, TrashItem  # noqa: F401 - TrashItem re-exported
 from readinglist.core.errors import StoreError, UnknownPaper
 from readinglist.core.fileio import atomic_write_bytes
@@ -568,9 +568,12 @@ class Store(AnnotationsMixin, CurationMixin):
                 # papers held every one of them besides the table.
                 existing = Paper.from_dict(decode(table[pid]))
                 duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
-                if merge_papers(existing, paper):
-                    table[pid] = encode(existing.to_dict())
-                    index.add(existing)
+                known_as = (existing.arxiv_id, existing.doi)
+                record = merged_record(existing, paper)
+                if record is not None:
+                    table[pid] = encode(record)
+                    if (existing.arxiv_id, existing.doi) != known_as:  # a merge never changes the title
+                        index.add(existing)
                     counts[1] += 1
                     note("restored" if back else "merged", pid, paper, duplicate)
                 else:
