@@ -182,3 +182,54 @@ def test_importing_a_file_again_leaves_the_corpus_file_as_it_was(store: Store, t
     assert (first.new, again.new, again.merged, again.unchanged) == (1, 0, 0, 1)
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
     assert "A Paper Imported Twice" in {p.title for p in Store.open(store.home).papers()}
+
+
+def _corpus_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    for name in ("_stream_papers", "_papers_from_read"):
+        original = getattr(Store, name)
+
+        def counting(self: Store, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, name, counting)
+    return calls
+
+
+def test_an_edit_rewrites_its_record_alone_and_the_papers_are_not_read_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An edit at 100k papers took 3.8 s and held 460 MB more: the corpus was
+    # read whole into dicts, then parsed again into papers.
+    papers = store.papers()
+    pid = papers[7].id
+    before = store.corpus_path.read_bytes().splitlines()
+    parses = _corpus_parses(monkeypatch)
+    store.edit_paper(pid, {"title": "A Title Set By Hand"})
+    after = store.corpus_path.read_bytes().splitlines()
+    [changed] = set(after) - set(before)
+    assert changed.startswith(orjson.dumps(pid) + b":") and len(after) == len(before)
+    now = store.papers()
+    assert parses == []
+    assert now[7].title == "A Title Set By Hand" and now[7].id == pid
+    assert [p.to_dict() for i, p in enumerate(now) if i != 7] == [p.to_dict() for i, p in enumerate(papers) if i != 7]
+    assert store.save_papers()  # the corpus still counts as checked: the next launch reads cache/papers.bin
+    assert [p.to_dict() for p in Store.open(store.home).papers()] == [p.to_dict() for p in now]
+
+
+def test_an_edit_racing_another_writer_reads_both_changes_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another writer (one not taking the lock) changes the corpus after our
+    # papers were read and before the edit reads the file: the papers held
+    # are then not the version rewritten, so they are read again.
+    papers = store.papers()
+    theirs = store.corpus_path.read_bytes().replace(papers[1].title.encode(), b"Their Edit", 1)
+    original = storage.AtomicJSONStorage.read_encoded
+
+    def after_their_write(self: storage.AtomicJSONStorage, *args: Any) -> Any:
+        if self.path == store.corpus_path and store.corpus_path.read_bytes() != theirs:
+            atomic_write_bytes(store.corpus_path, theirs)
+        return original(self, *args)
+
+    monkeypatch.setattr(storage.AtomicJSONStorage, "read_encoded", after_their_write)
+    store.edit_paper(papers[2].id, {"title": "Our Edit"})
+    assert [p.title for p in store.papers()][1:3] == ["Their Edit", "Our Edit"]
+    assert [p.title for p in Store.open(store.home).papers()][1:3] == ["Their Edit", "Our Edit"]

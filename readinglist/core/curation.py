@@ -23,7 +23,7 @@ from readinglist.core.storage import _NotLineLayout
 
 if TYPE_CHECKING:
     from readinglist.core.lock import StoreLock
-    from readinglist.core.storage import AtomicJSONStorage
+    from readinglist.core.storage import AtomicJSONStorage, Records
 
 
 def _now() -> str:
@@ -43,6 +43,7 @@ class CurationMixin:
     lock: StoreLock
     _corpus_storage: AtomicJSONStorage
     _papers_table: Any
+    _rewrite_papers: Any
     _ann_table: Any
 
     def _tag_new_papers(self, tags: dict[str, list[str]]) -> None:
@@ -65,20 +66,23 @@ class CurationMixin:
         """Move papers, with a copy of their annotations, to the trash table of
         the corpus (one atomic write), then drop their annotations."""
         wanted = list(dict.fromkeys(ids))
-        with self.lock:
-            data = self._corpus_storage.read() or {}
-            papers, trash = data.setdefault("papers", {}), data.setdefault("trash", {})
-            annotations = self.annotations()
-            removed = [pid for pid in wanted if pid in papers]
+        removed: list[str] = []
+
+        def change(papers: dict[str, Any], data: dict[str, Any], records: Records) -> bool:
+            trash = data.setdefault("trash", {})
+            removed.extend(pid for pid in wanted if pid in papers)
             for pid in removed:
                 note = annotations.get(pid)
-                trash[pid] = {"paper": papers.pop(pid), "annotation": note.to_dict() if note else None, "removed": _now()}
-            if removed:
-                self._corpus_storage.write(data)
-                self._papers_table.clear_cache()
-                gone = [pid for pid in removed if pid in annotations]
-                if gone:
-                    self._ann_table.remove(doc_ids=gone)
+                record = records.record(papers.pop(pid))
+                trash[pid] = {"paper": record, "annotation": note.to_dict() if note else None, "removed": _now()}
+            return bool(removed)
+
+        with self.lock:
+            annotations = self.annotations()
+            self._rewrite_papers(change)
+            gone = [pid for pid in removed if pid in annotations]
+            if gone:
+                self._ann_table.remove(doc_ids=gone)
         if journal and removed:  # undo (or `readinglist undo`) brings them back
             self.journal_paper_changes([Change(pid, "trashed", False, True) for pid in removed], group)
         return removed
@@ -86,23 +90,26 @@ class CurationMixin:
     def restore_papers(self, ids: Iterable[str], *, group: str | None = None, journal: bool = True) -> list[str]:
         """Bring papers back from the trash, with the annotations they had."""
         wanted = list(dict.fromkeys(ids))
-        with self.lock:
-            data = self._corpus_storage.read() or {}
-            papers, trash = data.setdefault("papers", {}), data.setdefault("trash", {})
-            restored = [pid for pid in wanted if pid in trash]
-            notes: dict[str, dict[str, Any] | None] = {}
+        restored: list[str] = []
+        notes: dict[str, dict[str, Any] | None] = {}
+
+        def change(papers: dict[str, Any], data: dict[str, Any], records: Records) -> bool:
+            trash = data.setdefault("trash", {})
+            restored.extend(pid for pid in wanted if pid in trash)
             for pid in restored:
                 item = trash.pop(pid)
                 notes[pid] = item.get("annotation")
                 if pid in papers:  # added again meanwhile: keep both's metadata
-                    merged = Paper.from_dict(papers[pid])
+                    merged = Paper.from_dict(records.record(papers[pid]))
                     merge_papers(merged, Paper.from_dict(item["paper"]))
-                    papers[pid] = merged.to_dict()
+                    papers[pid] = records.encoded(merged.to_dict())
                 else:
                     papers[pid] = item["paper"]
+            return bool(restored)
+
+        with self.lock:
+            self._rewrite_papers(change)
             if restored:
-                self._corpus_storage.write(data)
-                self._papers_table.clear_cache()
                 self._restore_annotations(notes)
         if journal and restored:
             self.journal_paper_changes([Change(pid, "trashed", True, False) for pid in restored], group)
@@ -132,14 +139,17 @@ class CurationMixin:
 
     def empty_trash(self, ids: Iterable[str] | None = None) -> int:
         """Delete papers from the trash for good (all of them without ``ids``)."""
-        with self.lock:
-            data = self._corpus_storage.read() or {}
+        gone: list[str] = []
+
+        def change(papers: dict[str, Any], data: dict[str, Any], records: Records) -> bool:
             trash = data.get("trash") or {}
-            gone = list(trash) if ids is None else [pid for pid in ids if pid in trash]
+            gone.extend(list(trash) if ids is None else [pid for pid in ids if pid in trash])
             for pid in gone:
                 trash.pop(pid)
-            if gone:
-                self._corpus_storage.write(data)
+            return bool(gone)
+
+        with self.lock:
+            self._rewrite_papers(change)
         return len(gone)
 
     def journal_paper_changes(self, changes: list[Change], group: str | None = None) -> str:

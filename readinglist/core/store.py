@@ -22,7 +22,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
@@ -37,7 +36,7 @@ from readinglist.core.journal import Journal
 from readinglist.core.lock import StoreLock
 from readinglist.core.model import Annotation, Paper
 from readinglist.core.paper_update import merge_update
-from readinglist.core.storage import AtomicJSONStorage, EncodedRead, _NotLineLayout, collector_paused
+from readinglist.core.storage import AtomicJSONStorage, EncodedRead, PlainRecords, Records, _NotLineLayout, collector_paused
 from readinglist.core.validate import CHECKED_FILE, CheckedStamp, check_paper, schema_version_problem
 
 if TYPE_CHECKING:
@@ -128,6 +127,9 @@ class Store(AnnotationsMixin, CurationMixin):
         self._papers: list[Paper] = []
         self._id_positions: tuple[list[Paper], dict[str, int]] | None = None  # (_papers, by id); None: not worked out yet
         self._papers_stamp: object = object()
+        # The corpus version this store wrote and took into _papers itself
+        # (an edit): the next read takes them as that version, without parsing.
+        self._written_stamp: object = object()
         self._cached_stamp: object = None  # the corpus version last read from cache/papers.bin
         self._saved_newest: tuple[object, array[int]] | None = None  # that file's date order, until taken
         # Opened lazily (the CLI's one-paper commands): papers are looked up a
@@ -281,7 +283,9 @@ class Store(AnnotationsMixin, CurationMixin):
                 f"{self.corpus_path} vanished while readinglist was using it; nothing was written: "
                 "put it back, or run `readinglist doctor`"
             )
-        if stamp != self._papers_stamp:
+        if stamp != self._papers_stamp and stamp == self._written_stamp:
+            self._papers_stamp = stamp  # this store's own write: its papers were updated in place
+        elif stamp != self._papers_stamp:
             trusted = self._checked.holds(stamp)
             with collector_paused():
                 papers = None
@@ -537,11 +541,10 @@ class Store(AnnotationsMixin, CurationMixin):
             if outcomes is not None:
                 outcomes.append((status, pid, paper, duplicate))
 
-        def updater(table: dict[str, Any], data: dict[str, Any], index: IdentityIndex, read: EncodedRead | None) -> None:
-            # ``read``: the table's records are their places in that file, and
-            # those written stay their text.
-            encode: Callable[[dict[str, Any]], Any] = _encoded if read is not None else _same
-            decode: Callable[[Any], dict[str, Any]] = read.record if read is not None else _same
+        read_index = IdentityIndex()  # filled as the file is read a line at a time
+
+        def updater(table: dict[str, Any], data: dict[str, Any], read: Records) -> bool:
+            index = read_index if isinstance(read, EncodedRead) else IdentityIndex.of_records(table)
             trash: dict[str, Any] = data.get("trash") or {}
             trashed = IdentityIndex.of_records({pid: item.get("paper") or {} for pid, item in trash.items()})
             for paper in papers:
@@ -559,19 +562,19 @@ class Store(AnnotationsMixin, CurationMixin):
                     pid, back = gone, True
                 if pid is None:
                     paper.added = paper.added or now
-                    table[paper.id] = encode(paper.to_dict())
+                    table[paper.id] = read.encoded(paper.to_dict())
                     index.add(paper, keys)
                     counts[0] += 1
                     note("new", paper.id, paper)
                     continue
                 # Read from its record each time, not kept: a re-import of 100k
                 # papers held every one of them besides the table.
-                existing = Paper.from_dict(decode(table[pid]))
+                existing = Paper.from_dict(read.record(table[pid]))
                 duplicate = pid != paper.id or not {s.listing for s in paper.sources} <= {s.listing for s in existing.sources}
                 known_as = (existing.arxiv_id, existing.doi)
                 record = merged_record(existing, paper)
                 if record is not None:
-                    table[pid] = encode(record)
+                    table[pid] = read.encoded(record)
                     if (existing.arxiv_id, existing.doi) != known_as:  # a merge never changes the title
                         index.add(existing)
                     counts[1] += 1
@@ -579,25 +582,12 @@ class Store(AnnotationsMixin, CurationMixin):
                 else:
                     counts[2] += 1
                     note("restored" if back else "unchanged", pid, paper, duplicate)
+            # Nothing new, nothing merged: the file, and the caches keyed by
+            # it (papers, word index), stay as they are.
+            return bool(counts[0] or counts[1] or revived)
 
-        storage = self._corpus_storage
         with self.lock:
-            # The records left in the file: a re-import of 100k papers peaked
-            # at 800 MB holding them as dicts (and a fresh import at 520 MB).
-            index = IdentityIndex()
-            read = storage.read_encoded("papers", index.add_record)
-            if read is None:  # not laid out a record a line: TinyDB's way
-                self._papers_table.apply(
-                    lambda table: updater(table, storage._cache or {}, IdentityIndex.of_records(table), None)
-                )
-            else:
-                with read:
-                    updater(read.data.setdefault("papers", {}), read.data, index, read)
-                    # Nothing new, nothing merged: the file, and the caches
-                    # keyed by it (papers, word index), stay as they are.
-                    if counts[0] or counts[1] or revived:
-                        storage.write(read.data, keep=False, source=read)
-                self._papers_table.clear_cache()
+            self._rewrite_papers(updater, read_index.add_record)
             self._restore_annotations(revived)
         return counts[0], counts[1], counts[2]
 
@@ -612,13 +602,71 @@ class Store(AnnotationsMixin, CurationMixin):
         unknown = [pid for pid in changes if pid not in self._positions]
         if unknown:
             raise UnknownPaper(f"no paper has id {unknown[0]!r}")
+        written: dict[str, dict[str, Any]] = {}
 
-        def updater(table: dict[str, Any]) -> None:
+        def updater(table: dict[str, Any], data: dict[str, Any], read: Records) -> bool:
             for pid, fields in changes.items():
-                table[pid] = merge_update(table[pid], fields, seen.get(pid))
+                record = written[pid] = merge_update(read.record(table[pid]), fields, seen.get(pid))
+                table[pid] = read.encoded(record)
+            return bool(changes)
 
         with self.lock:
-            self._papers_table.apply(updater)
+            held = self._papers_stamp
+            checked = isinstance(held, tuple) and self._checked.holds(held)
+            read = self._rewrite_papers(updater)
+            if read is not None and read == held and written:  # our papers are the version just rewritten
+                self._take_written(written, checked)
+
+    def _rewrite_papers(
+        self,
+        change: Callable[[dict[str, Any], dict[str, Any], Records], bool],
+        seen: Callable[[str, dict[str, Any]], None] = lambda pid, record: None,
+    ) -> tuple[int, int, int] | None:
+        """One atomic read-modify-write of corpus.json (the lock held).
+
+        ``change(papers, data, records)`` changes the ``papers`` table of the
+        file's ``data`` (other tables are dicts) and says whether anything
+        changed (if not, nothing is written). A paper's record is whatever
+        ``records.record`` turns into a dict, and one is put back as
+        ``records.encoded(record)``: the file's records are left in it (their
+        places; 100k papers held as dicts cost ~460 MB, and a re-import peaked
+        at 800 MB), each shown to ``seen`` as it is read. A corpus not laid
+        out a record a line is read whole into dicts, as TinyDB does. Returns
+        the stamp of the file read a line at a time, or None.
+        """
+        storage = self._corpus_storage
+        read = storage.read_encoded("papers", seen)
+        if read is None:  # not laid out a record a line: TinyDB's way
+            self._papers_table.apply(lambda table: change(table, storage._cache or {}, PlainRecords()))
+            return None
+        with read:
+            if change(read.data.setdefault("papers", {}), read.data, read):
+                storage.write(read.data, keep=False, source=read)
+        self._papers_table.clear_cache()
+        return read.stamp
+
+    def _take_written(self, records: dict[str, dict[str, Any]], checked: bool) -> None:
+        """Papers this process just wrote into the version of the corpus it
+        holds, taken in: the file need not be read again (seconds at 100k).
+        ``checked``: that version passed its checks; the records written are
+        checked here, and every other one was copied from it, so the new file
+        counts as checked too (the paper cache may save it)."""
+        try:
+            fresh = {pid: _paper(self.corpus_path, pid, record) for pid, record in records.items()}
+        except StoreError:
+            return  # the next read reports it, as it would have
+        positions = self._positions
+        papers = list(self._papers)
+        for pid, paper in fresh.items():
+            papers[positions[pid]] = paper
+        stamp = self._corpus_storage.stamp()
+        self._papers = papers
+        self._id_positions = (papers, positions)
+        # Not yet _papers_stamp: until the papers are next asked for, the
+        # corpus still counts as changed (a Library's refresh compares them).
+        self._written_stamp = stamp
+        if checked:
+            self._checked.remember(stamp)
 
     def _seen(self, pid: str) -> Paper | None:
         """The paper as this store last read it (loaded or looked up), without reading again."""
@@ -667,16 +715,6 @@ def _taken(papers: Iterable[Paper]) -> Iterable[Paper]:
 
 
 _WHOLE = object()  # a look-up's answer: the file is not laid out a record a line after all
-
-
-def _same(record: dict[str, Any]) -> dict[str, Any]:
-    return record
-
-
-def _encoded(record: dict[str, Any]) -> bytes:
-    # Copied to a bytes object of its own size: orjson's own answer holds
-    # ~12 KB of heap behind it, and a re-import of 100k papers kept them all.
-    return memoryview(orjson.dumps(record)).tobytes()
 
 
 def _paper(path: Path, key: str, record: Any) -> Paper:
