@@ -102,7 +102,7 @@ class AtomicJSONStorage(Storage):
         shown parsed to ``seen``, let go, and kept as where its text is. None
         unless the file is in the one-record-a-line layout (the caller then
         uses read(), which reports a corrupt file). For a rewrite of every
-        record that changes few of them (an import): 100k papers held as
+        record that changes few of them (an import, an edit): 100k papers held as
         dicts cost ~460 MB, as their text ~190 MB, as places in the file
         ~11 MB. Nothing is cached: the data is the caller's, for
         ``write(read.data, keep=False, source=read)`` while it is open.
